@@ -1,0 +1,71 @@
+import pino, { type Logger } from 'pino'
+import type { FastifyInstance } from 'fastify'
+import type { Config } from './config.js'
+import type { Db } from './store/db.js'
+import { openStore } from './store/open.js'
+import { createAuthenticator } from './auth/authenticate.js'
+import { loadOrCreateSecret } from './auth/secrets.js'
+import { createLocalEventSink, type EventSink } from './events/event-sink.js'
+import { SendQueue } from './messages/send-queue.js'
+import { buildHttp } from './http/server.js'
+import { createMetrics } from './http/metrics.js'
+import { allOps } from './ops/registry.js'
+import type { Services } from './ops/context.js'
+
+export const VERSION = '0.1.0'
+
+export interface Parley {
+  app: FastifyInstance
+  services: Services
+  /** True for each secret this start generated (printed once by main). */
+  generated: { serverKey: boolean; jwtSecret: boolean }
+  close(): Promise<void>
+}
+
+export interface ParleyOptions {
+  log?: Logger
+  /** An already open store (tests share one per file). */
+  db?: Db
+  events?: EventSink
+}
+
+/** Composition root: config → store → event sink → send queue → auth → HTTP. */
+export async function createParley(config: Config, opts: ParleyOptions = {}): Promise<Parley> {
+  const log =
+    opts.log ??
+    pino({
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'token', 'apiKey', 'serverKey', '*.token', '*.apiKey'], censor: '[redacted]' },
+    })
+  const serverKey = loadOrCreateSecret(config.dataDir, 'server-key', config.serverKey, 'psk_')
+  const jwtSecret = loadOrCreateSecret(config.dataDir, 'jwt-secret', config.jwtSecret)
+  const db = opts.db ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }))
+  const events = opts.events ?? createLocalEventSink()
+  const metrics = createMetrics()
+  const sends = new SendQueue(db, events, {
+    batchMax: config.sendBatchMax,
+    // PGlite has one connection: parallel batches would only queue behind each other.
+    concurrency: db.kind === 'pglite' ? 1 : config.sendConcurrency,
+    onBatch: (n) => metrics.sendBatch.observe(n),
+  })
+  const auth = createAuthenticator(db, {
+    serverKey: serverKey.value,
+    jwtSecret: jwtSecret.value,
+    jwksUrl: config.jwksUrl,
+    jwksAlgorithms: config.jwksAlgorithms,
+    audience: config.jwtAudience,
+    issuer: config.jwtIssuer,
+  })
+  const services: Services = { config: { ...config, serverKey: serverKey.value, jwtSecret: jwtSecret.value }, db, events, sends, auth, log }
+  const app = await buildHttp({ services, ops: allOps, metrics, version: VERSION })
+  return {
+    app,
+    services,
+    generated: { serverKey: serverKey.generated, jwtSecret: jwtSecret.generated },
+    async close() {
+      await app.close()
+      await sends.close()
+      if (!opts.db) await db.close()
+    },
+  }
+}

@@ -1,0 +1,116 @@
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose'
+import type { Db } from '../store/db.js'
+import type { Actor } from '../ops/context.js'
+import { unauthorized } from '../ops/errors.js'
+import { TtlCache } from '../lib/ttl-cache.js'
+import { AGENT_KEY_PREFIX, sameSecret, sha256Hex } from './keys.js'
+import { findAgentByKeyHash, findParticipantStatus } from './auth.sql.js'
+
+export interface AuthOptions {
+  serverKey: string
+  jwtSecret: string
+  jwksUrl?: string
+  jwksAlgorithms: string[]
+  audience?: string
+  issuer?: string
+}
+
+export interface Authenticator {
+  /** Resolves a bearer token to the actor it stands for, or throws `unauthorized`. */
+  authenticate(token: string | undefined): Promise<Actor>
+  /** Signs an HS256 user token with the shared secret. */
+  mintUserToken(userId: string, ttlSeconds: number): Promise<{ token: string; expiresAt: string }>
+  /** Drops what is cached about a participant (deactivated, key rotated, deleted). */
+  forget(participantId: string): void
+}
+
+/**
+ * How long a positive look-up stays cached. Bounds how long a deactivated user or a rotated
+ * agent key keeps working on *another* node; on the node that made the change it is at once.
+ */
+const CACHE_MS = 5_000
+
+/**
+ * Three kinds of credentials (API.md, Auth): the server key, user JWTs (HS256 with the shared
+ * secret, or RS256/ES256 from a JWKS, algorithms pinned, `exp` required) and agent keys.
+ */
+export function createAuthenticator(db: Db, opts: AuthOptions): Authenticator {
+  const hsKey = new TextEncoder().encode(opts.jwtSecret)
+  const jwks: JWTVerifyGetKey | undefined = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : undefined
+  const verified = new TtlCache<{ sub: string }>(60_000)
+  const users = new TtlCache<Actor>(CACHE_MS)
+  const agents = new TtlCache<Actor>(CACHE_MS)
+  const claims = { audience: opts.audience, issuer: opts.issuer, requiredClaims: ['exp', 'sub'] }
+
+  async function verifyJwt(token: string): Promise<string> {
+    const hit = verified.get(token)
+    if (hit) return hit.sub
+    let alg: string | undefined
+    try {
+      alg = decodeProtectedHeader(token).alg
+    } catch {
+      throw unauthorized('the token is not a JWT, a server key or an agent key')
+    }
+    try {
+      const { payload } =
+        alg === 'HS256'
+          ? await jwtVerify(token, hsKey, { ...claims, algorithms: ['HS256'] })
+          : jwks && alg && opts.jwksAlgorithms.includes(alg)
+            ? await jwtVerify(token, jwks, { ...claims, algorithms: opts.jwksAlgorithms })
+            : failAlg(alg)
+      const sub = String(payload.sub)
+      verified.set(token, { sub }, (payload.exp ?? 0) * 1000)
+      return sub
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ParleyError') throw err
+      const code = (err as { code?: string }).code
+      throw unauthorized(code === 'ERR_JWT_EXPIRED' ? 'the token has expired' : 'the token is not valid')
+    }
+  }
+
+  async function userActor(id: string): Promise<Actor> {
+    const hit = users.get(id)
+    if (hit) return hit
+    const row = await findParticipantStatus(db, id)
+    if (!row || row.kind !== 'user') throw unauthorized('the token names no provisioned user')
+    if (row.deactivated_at) throw unauthorized('the user is deactivated')
+    const actor: Actor = { kind: 'user', id }
+    users.set(id, actor)
+    return actor
+  }
+
+  async function agentActor(key: string): Promise<Actor> {
+    const hash = sha256Hex(key)
+    const hit = agents.get(hash)
+    if (hit) return hit
+    const row = await findAgentByKeyHash(db, hash)
+    if (!row || row.deactivated_at || row.owner_deactivated_at) throw unauthorized('the agent key is not valid')
+    const actor: Actor = { kind: 'agent', id: row.id, ownerId: row.owner_id }
+    agents.set(hash, actor)
+    return actor
+  }
+
+  return {
+    async authenticate(token) {
+      if (!token) throw unauthorized('an Authorization: Bearer token is required')
+      if (sameSecret(token, opts.serverKey)) return { kind: 'server' }
+      if (token.startsWith(AGENT_KEY_PREFIX)) return agentActor(token)
+      return userActor(await verifyJwt(token))
+    },
+    async mintUserToken(userId, ttlSeconds) {
+      const exp = Math.floor(Date.now() / 1000) + ttlSeconds
+      let jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(userId).setIssuedAt().setExpirationTime(exp)
+      if (opts.audience) jwt = jwt.setAudience(opts.audience)
+      if (opts.issuer) jwt = jwt.setIssuer(opts.issuer)
+      return { token: await jwt.sign(hsKey), expiresAt: new Date(exp * 1000).toISOString() }
+    },
+    forget(participantId) {
+      users.delete(participantId)
+      agents.deleteWhere((a) => a.kind !== 'server' && (a.id === participantId || (a.kind === 'agent' && a.ownerId === participantId)))
+    },
+  }
+}
+
+function failAlg(alg: string | undefined): never {
+  throw unauthorized(`tokens signed with ${alg ?? 'no algorithm'} are not accepted`)
+}

@@ -1,0 +1,185 @@
+import { Type } from '@sinclair/typebox'
+import { defineOp } from '../ops/define-op.js'
+import { forbidden, invalid, invalidField, notFound } from '../ops/errors.js'
+import { Input, Uuid } from '../ops/schemas.js'
+import { isParticipant } from '../ops/context.js'
+import { loadConversationFor, postingRefusal } from '../conversations/access.js'
+import { uuidv7, isUuid } from '../lib/ids.js'
+import { Message } from './messages.schemas.js'
+import {
+  findMessageById,
+  hasMessageBefore,
+  listMessagesBefore,
+  listMessagesFrom,
+  toMessageView,
+  type MessageRow,
+} from './messages.sql.js'
+
+const Seq = (description: string) => Type.Integer({ minimum: 0, description })
+
+export const sendMessageOp = defineOp({
+  id: 'send-message',
+  path: '/v1/messages/send',
+  tag: 'messages',
+  summary: 'Send a message; answers after it is durably committed, with its seq',
+  description:
+    'Content: 1 to PARLEY_MAX_MESSAGE_LENGTH (default 10,000) characters, not only white space. ' +
+    'The same `clientMsgId` from the same sender in the same conversation returns the first message ' +
+    '(200) instead of creating a second (201). A message is a reply (`replyToId`, a message of the ' +
+    'same conversation) or a forward (`forwardOf`, a message id the caller may read; content defaults ' +
+    'to the original’s), never both.',
+  callers: ['user', 'agent'],
+  status: 201,
+  input: Input({
+    conversationId: Uuid(),
+    content: Type.Optional(Type.String({ description: 'the text; optional only when forwarding' })),
+    clientMsgId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'sender-chosen idempotency key' })),
+    replyToId: Type.Optional(Uuid()),
+    forwardOf: Type.Optional(Uuid('id of the message to forward')),
+    attachmentIds: Type.Optional(Type.Array(Uuid(), { maxItems: 0, description: 'attachments are not yet supported; must be empty' })),
+    kind: Type.Optional(Type.Union([Type.Literal('text'), Type.Literal('notice')])),
+  }),
+  output: Message,
+  async run(ctx, input) {
+    const actor = ctx.actor
+    if (!isParticipant(actor)) throw forbidden('the server key cannot send messages')
+    if (input.replyToId && input.forwardOf) throw invalid('a message is a reply or a forward, not both', [{ path: 'forwardOf', message: 'cannot be combined with replyToId' }])
+    const db = ctx.services.db
+    const { conv, member } = await loadConversationFor(db, actor, input.conversationId, 'read')
+    // Fast refusal before queueing; the send queue checks again under the conversation lock.
+    const refusal = postingRefusal(conv, member)
+    if (refusal) throw refusal
+
+    let threadRootId: string | null = null
+    if (input.replyToId) {
+      const parent = await findMessageById(db, input.replyToId)
+      if (!parent || parent.conversation_id !== conv.id) throw invalidField('replyToId', 'is not a message of this conversation')
+      if (parent.deleted_at) throw invalidField('replyToId', 'refers to a deleted message')
+      threadRootId = parent.thread_root_id ?? parent.id
+    }
+    let forwardOf: MessageRow['forward_of'] = null
+    let content = input.content
+    if (input.forwardOf) {
+      const source = await loadReadableMessage(ctx, input.forwardOf).catch(() => {
+        throw invalidField('forwardOf', 'is not a message you can read')
+      })
+      if (source.deleted_at) throw invalidField('forwardOf', 'refers to a deleted message')
+      // A forward of a forward points at the original.
+      forwardOf = source.forward_of ?? {
+        messageId: source.id,
+        conversationId: source.conversation_id,
+        senderId: source.sender_id,
+        senderKind: source.sender_kind,
+        createdAt: new Date(source.created_at).toISOString(),
+      }
+      content ??= source.content
+    }
+    content = checkContent(content, ctx.services.config.maxMessageLength)
+
+    const { message, created } = await ctx.services.sends.send({
+      id: uuidv7(),
+      conversationId: conv.id,
+      senderId: actor.id,
+      senderKind: actor.kind,
+      kind: input.kind ?? 'text',
+      content,
+      clientMsgId: input.clientMsgId ?? null,
+      replyToId: input.replyToId ?? null,
+      threadRootId,
+      forwardOf,
+    })
+    ctx.status = created ? 201 : 200
+    return toMessageView(message)
+  },
+})
+
+function checkContent(content: string | undefined, max: number): string {
+  if (content === undefined) throw invalidField('content', 'is required')
+  if (!content.trim()) throw invalidField('content', 'must not be empty or only white space')
+  // Characters are Unicode code points, so an emoji counts once.
+  let n = 0
+  for (const _ of content) if (++n > max) throw invalidField('content', `must be at most ${max} characters`)
+  return content
+}
+
+/** A message together with the caller's right to read its conversation. */
+async function loadReadableMessage(ctx: Parameters<typeof sendMessageOp.run>[0], id: string): Promise<MessageRow> {
+  const msg = isUuid(id) ? await findMessageById(ctx.services.db, id) : undefined
+  if (!msg) throw notFound('message')
+  await loadConversationFor(ctx.services.db, ctx.actor, msg.conversation_id, 'read')
+  return msg
+}
+
+export const getMessageOp = defineOp({
+  id: 'get-message',
+  path: '/v1/messages/{id}/get',
+  tag: 'messages',
+  summary: 'Get one message',
+  callers: ['server', 'user', 'agent'],
+  input: Input({ id: Uuid() }),
+  output: Message,
+  async run(ctx, { id }) {
+    return toMessageView(await loadReadableMessage(ctx, id).catch(() => Promise.reject(notFound('message'))))
+  },
+})
+
+export const listMessagesOp = defineOp({
+  id: 'list-messages',
+  path: '/v1/messages/list',
+  tag: 'messages',
+  summary: 'A page of history, oldest first: the newest page, or before / after / around a seq',
+  description:
+    'At most one of `before` (messages with seq < before), `after` (seq > after) and `around` ' +
+    '(about half before, the rest from `around` on). `page.hasBefore` / `hasAfter` say whether ' +
+    'older / newer messages exist beyond this page. Default limit 50, at most 200.',
+  callers: ['server', 'user', 'agent'],
+  input: Input({
+    conversationId: Uuid(),
+    before: Type.Optional(Seq('messages strictly before this seq')),
+    after: Type.Optional(Seq('messages strictly after this seq')),
+    around: Type.Optional(Seq('a page centred on this seq')),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+  }),
+  output: Type.Object({
+    data: Type.Array(Message),
+    page: Type.Object({ hasBefore: Type.Boolean(), hasAfter: Type.Boolean() }),
+  }),
+  async run(ctx, input) {
+    const given = (['before', 'after', 'around'] as const).filter((k) => input[k] !== undefined)
+    if (given.length > 1) throw invalid('give at most one of before, after and around', given.map((path) => ({ path, message: 'conflicts with ' + given.filter((g) => g !== path).join(', ') })))
+    const db = ctx.services.db
+    const { conv } = await loadConversationFor(db, ctx.actor, input.conversationId, 'read')
+    const limit = input.limit ?? 50
+    const newest = conv.last_message_seq ?? 0
+    let rows: MessageRow[]
+    let hasBefore: boolean
+    if (input.after !== undefined) {
+      rows = await listMessagesFrom(db, conv.id, input.after + 1, limit + 1)
+      const more = rows.length > limit
+      rows = rows.slice(0, limit)
+      hasBefore = await hasMessageBefore(db, conv.id, rows.length ? rows[0].seq : input.after + 1)
+      return page(rows, hasBefore, more)
+    }
+    if (input.around !== undefined) {
+      const olderWanted = Math.floor(limit / 2)
+      const older = olderWanted ? await listMessagesBefore(db, conv.id, input.around, olderWanted + 1) : []
+      const newer = await listMessagesFrom(db, conv.id, input.around, limit - Math.min(older.length, olderWanted) + 1)
+      const keepOlder = older.slice(0, olderWanted).reverse()
+      const newerRoom = limit - keepOlder.length
+      hasBefore = older.length > olderWanted || (olderWanted === 0 && (await hasMessageBefore(db, conv.id, input.around)))
+      return page([...keepOlder, ...newer.slice(0, newerRoom)], hasBefore, newer.length > newerRoom)
+    }
+    rows = await listMessagesBefore(db, conv.id, input.before ?? null, limit + 1)
+    hasBefore = rows.length > limit
+    rows = rows.slice(0, limit).reverse()
+    const last = rows.length ? rows[rows.length - 1].seq : (input.before ?? newest + 1) - 1
+    return page(rows, hasBefore, newest > last)
+  },
+})
+
+const page = (rows: MessageRow[], hasBefore: boolean, hasAfter: boolean) => ({
+  data: rows.map(toMessageView),
+  page: { hasBefore, hasAfter },
+})
+
+export const messagesOps = [sendMessageOp, listMessagesOp, getMessageOp]

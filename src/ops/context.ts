@@ -1,0 +1,37 @@
+import type { Logger } from 'pino'
+import type { Db } from '../store/db.js'
+import type { Config } from '../config.js'
+import type { EventSink } from '../events/event-sink.js'
+import type { SendQueue } from '../messages/send-queue.js'
+import type { Authenticator } from '../auth/authenticate.js'
+
+/** Who is calling. The server key has no participant identity; users and agents do. */
+export type Actor =
+  | { kind: 'server' }
+  | { kind: 'user'; id: string }
+  | { kind: 'agent'; id: string; ownerId: string }
+
+export type CallerKind = Actor['kind']
+export type ParticipantActor = Exclude<Actor, { kind: 'server' }>
+
+/** Long-lived parts of one Parley node, built once by the composition root. */
+export interface Services {
+  config: Config
+  db: Db
+  events: EventSink
+  sends: SendQueue
+  auth: Authenticator
+  log: Logger
+}
+
+/** What an operation's handler gets: the caller and the node's services. */
+export interface OpContext {
+  actor: Actor
+  services: Services
+  requestId: string
+  log: Logger
+  /** Set by a handler whose success status depends on the outcome (201 created vs 200 found). */
+  status?: number
+}
+
+export const isParticipant = (a: Actor): a is ParticipantActor => a.kind !== 'server'

@@ -1,0 +1,90 @@
+import type { Queryable } from '../store/db.js'
+import { iso } from '../lib/time.js'
+import type { Participant } from './users.schemas.js'
+
+export interface ParticipantRow {
+  id: string
+  kind: 'user' | 'agent'
+  name: string
+  avatar_url: string | null
+  metadata: Record<string, unknown>
+  owner_id: string | null
+  description: string | null
+  webhook_url: string | null
+  deactivated_at: Date | null
+  created_at: Date
+  updated_at: Date
+}
+
+const COLUMNS = 'id, kind, name, avatar_url, metadata, owner_id, description, webhook_url, deactivated_at, created_at, updated_at'
+
+export function toParticipantView(r: ParticipantRow): Participant {
+  return {
+    id: r.id,
+    kind: r.kind,
+    name: r.name,
+    avatarUrl: r.avatar_url,
+    metadata: r.metadata,
+    ...(r.kind === 'agent' ? { ownerId: r.owner_id ?? undefined, description: r.description } : {}),
+    deactivatedAt: iso(r.deactivated_at) ?? null,
+    createdAt: iso(r.created_at)!,
+    updatedAt: iso(r.updated_at)!,
+  }
+}
+
+export async function findParticipant(q: Queryable, id: string): Promise<ParticipantRow | undefined> {
+  return (await q.query<ParticipantRow>(`SELECT ${COLUMNS} FROM participants WHERE id = $1`, [id]))[0]
+}
+
+export async function findParticipants(q: Queryable, ids: string[]): Promise<ParticipantRow[]> {
+  return q.query<ParticipantRow>(`SELECT ${COLUMNS} FROM participants WHERE id = ANY($1::text[])`, [ids])
+}
+
+/**
+ * Creates or updates a user. Returns undefined when the id belongs to an agent, which the
+ * caller reports as a conflict.
+ */
+export async function upsertUser(
+  q: Queryable,
+  u: { id: string; name: string; avatarUrl?: string | null; metadata?: Record<string, unknown> },
+): Promise<{ row: ParticipantRow; created: boolean } | undefined> {
+  const rows = await q.query<ParticipantRow & { inserted: boolean }>(
+    `INSERT INTO participants (id, kind, name, avatar_url, metadata)
+     VALUES ($1, 'user', $2, $3, COALESCE($4::jsonb, '{}'))
+     ON CONFLICT (id) DO UPDATE SET
+       name = EXCLUDED.name,
+       avatar_url = CASE WHEN $5 THEN EXCLUDED.avatar_url ELSE participants.avatar_url END,
+       metadata = CASE WHEN $4::jsonb IS NULL THEN participants.metadata ELSE EXCLUDED.metadata END,
+       updated_at = now()
+     WHERE participants.kind = 'user'
+     RETURNING ${COLUMNS}, (xmax = 0) AS inserted`,
+    [u.id, u.name, u.avatarUrl ?? null, u.metadata === undefined ? null : JSON.stringify(u.metadata), u.avatarUrl !== undefined],
+  )
+  return rows[0] ? { row: rows[0], created: rows[0].inserted } : undefined
+}
+
+export async function deactivateParticipant(q: Queryable, id: string): Promise<ParticipantRow | undefined> {
+  const rows = await q.query<ParticipantRow>(
+    `UPDATE participants SET deactivated_at = COALESCE(deactivated_at, now()), updated_at = now()
+      WHERE id = $1 AND kind = 'user' RETURNING ${COLUMNS}`,
+    [id],
+  )
+  return rows[0]
+}
+
+/** Prefix search on name and id, case-insensitive, keyset-paged by (lower(name), id). */
+export async function searchParticipants(
+  q: Queryable,
+  opts: { prefix?: string; kind?: 'user' | 'agent'; after?: [string, string]; limit: number; includeDeactivated: boolean },
+): Promise<ParticipantRow[]> {
+  const prefix = opts.prefix ? opts.prefix.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%' : null
+  return q.query<ParticipantRow>(
+    `SELECT ${COLUMNS} FROM participants
+      WHERE ($1::text IS NULL OR lower(name) LIKE $1 OR lower(id) LIKE $1)
+        AND ($2::text IS NULL OR kind = $2)
+        AND ($3::text IS NULL OR (lower(name), id) > ($3, $4))
+        AND ($6 OR deactivated_at IS NULL)
+      ORDER BY lower(name), id LIMIT $5`,
+    [prefix, opts.kind ?? null, opts.after?.[0] ?? null, opts.after?.[1] ?? null, opts.limit, opts.includeDeactivated],
+  )
+}
