@@ -1,4 +1,5 @@
 import type { Queryable } from '../store/db.js'
+import type { ConversationListRow } from './conversations.view.js'
 
 export type ConversationType = 'dm' | 'group' | 'channel'
 
@@ -73,4 +74,106 @@ export async function ownsAgentMember(q: Queryable, conversationId: string, owne
     [conversationId, ownerId],
   )
   return rows.length > 0
+}
+
+/**
+ * The columns of a conversation as the caller sees it: the row, the caller's membership `m`
+ * (NULL when not a member), unread count, last message and, for dms, the two participants.
+ * Expects `c` (conversations) and `m` (members, possibly NULL) in the FROM clause.
+ */
+const DETAIL = `${CONVERSATION_COLUMNS},
+  CASE WHEN m.member_id IS NULL THEN NULL ELSE to_jsonb(m) END AS member,
+  CASE WHEN m.member_id IS NULL THEN NULL ELSE (
+    SELECT count(*) FROM (
+      SELECT 1 FROM messages x
+       WHERE x.conversation_id = c.id AND x.seq > m.last_read_seq AND x.sender_id <> m.member_id AND x.deleted_at IS NULL
+       LIMIT 1000) unread) END AS unread_count,
+  (SELECT to_jsonb(lm) FROM messages lm WHERE lm.conversation_id = c.id AND lm.seq = c.last_message_seq) AS last_message,
+  CASE WHEN c.type = 'dm' THEN
+    (SELECT array_agg(d.member_id ORDER BY d.member_id) FROM members d WHERE d.conversation_id = c.id) END AS participants`
+
+
+/** One conversation with `viewerId`'s membership (if any). */
+export async function findConversationDetail(q: Queryable, id: string, viewerId: string | null): Promise<ConversationListRow | undefined> {
+  const rows = await q.query<ConversationListRow>(
+    `SELECT ${DETAIL} FROM conversations c
+       LEFT JOIN members m ON m.conversation_id = c.id AND m.member_id = $2
+      WHERE c.id = $1`,
+    [id, viewerId],
+  )
+  return rows[0]
+}
+
+export interface ConversationFilters {
+  type?: ConversationType
+  archived?: boolean
+  starred?: boolean
+  externalRef?: string
+  agentId?: string
+}
+
+const FILTERS = `
+   AND ($2::text IS NULL OR c.type = $2)
+   AND ($3::boolean IS NULL OR (c.archived_at IS NOT NULL) = $3)
+   AND ($4::boolean IS NULL OR m.starred = $4)
+   AND ($5::text IS NULL OR c.external_ref = $5)
+   AND ($6::text IS NULL OR c.agent_id = $6
+        OR EXISTS (SELECT 1 FROM members am WHERE am.conversation_id = c.id AND am.member_id = $6))
+   AND ($7::timestamptz IS NULL OR (c.last_activity_at, c.id) < ($7, $8::uuid))
+ ORDER BY c.last_activity_at DESC, c.id DESC
+ LIMIT $9`
+
+function filterParams(f: ConversationFilters, after: [string, string] | undefined, limit: number) {
+  return [f.type ?? null, f.archived ?? null, f.starred ?? null, f.externalRef ?? null, f.agentId ?? null, after?.[0] ?? null, after?.[1] ?? null, limit]
+}
+
+/** The member's conversations, most recent activity first, keyset-paged on (last_activity_at, id). */
+export async function listConversationsOfMember(q: Queryable, memberId: string, f: ConversationFilters, after: [string, string] | undefined, limit: number) {
+  return q.query<ConversationListRow>(
+    `SELECT ${DETAIL} FROM members m JOIN conversations c ON c.id = m.conversation_id
+      WHERE m.member_id = $1 ${FILTERS}`,
+    [memberId, ...filterParams(f, after, limit)],
+  )
+}
+
+/** Every conversation (server key), same filters and order; `starred` does not apply. */
+export async function listAllConversations(q: Queryable, f: ConversationFilters, after: [string, string] | undefined, limit: number) {
+  return q.query<ConversationListRow>(
+    `SELECT ${DETAIL} FROM conversations c LEFT JOIN members m ON false
+      WHERE $1::text IS NULL ${FILTERS}`,
+    [null, ...filterParams({ ...f, starred: undefined }, after, limit)],
+  )
+}
+
+export interface NewConversation {
+  id: string
+  type: ConversationType
+  name: string | null
+  description: string | null
+  visibility: 'public' | 'private'
+  externalRef: string | null
+  metadata: Record<string, unknown>
+  maxMembers: number
+  locked: boolean
+  dmKey: string | null
+  agentId: string | null
+  createdBy: string | null
+  at: string
+}
+
+/** Inserts a conversation; for a dm whose key exists already, inserts nothing and returns undefined. */
+export async function insertConversation(q: Queryable, c: NewConversation): Promise<ConversationRow | undefined> {
+  const rows = await q.query<ConversationRow>(
+    `INSERT INTO conversations (id, type, name, description, visibility, external_ref, metadata, max_members, locked,
+                                dm_key, agent_id, created_by, last_activity_at, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $13, $13)
+     ON CONFLICT (dm_key) DO NOTHING
+     RETURNING ${CONVERSATION_COLUMNS.replaceAll('c.', '')}`,
+    [c.id, c.type, c.name, c.description, c.visibility, c.externalRef, JSON.stringify(c.metadata), c.maxMembers, c.locked, c.dmKey, c.agentId, c.createdBy, c.at],
+  )
+  return rows[0]
+}
+
+export async function findConversationIdByDmKey(q: Queryable, dmKey: string): Promise<string | undefined> {
+  return (await q.query<{ id: string }>('SELECT id FROM conversations WHERE dm_key = $1', [dmKey]))[0]?.id
 }
