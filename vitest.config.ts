@@ -8,6 +8,6 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: two test files at a time, each with its own PGlite and PostgreSQL database.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 })

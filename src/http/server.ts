@@ -111,7 +111,8 @@ function bearer(req: FastifyRequest): string | undefined {
 
 /** Body fields plus path parameters; a body may not set a field the path already names. */
 function mergeInput(req: FastifyRequest, params: string[]): unknown {
-  const body = req.body ?? {}
+  // No body at all is an empty object; a JSON null, array or scalar is not an object.
+  const body = req.body === undefined ? {} : req.body
   if (typeof body !== 'object' || Array.isArray(body) || body === null) throw invalidField('body', 'must be a JSON object')
   const input: Record<string, unknown> = { ...(body as Record<string, unknown>) }
   for (const p of params) {

@@ -161,13 +161,13 @@ export const listMessagesOp = defineOp({
       return page(rows, hasBefore, more)
     }
     if (input.around !== undefined) {
-      const olderWanted = Math.floor(limit / 2)
-      const older = olderWanted ? await listMessagesBefore(db, conv.id, input.around, olderWanted + 1) : []
-      const newer = await listMessagesFrom(db, conv.id, input.around, limit - Math.min(older.length, olderWanted) + 1)
-      const keepOlder = older.slice(0, olderWanted).reverse()
-      const newerRoom = limit - keepOlder.length
-      hasBefore = older.length > olderWanted || (olderWanted === 0 && (await hasMessageBefore(db, conv.id, input.around)))
-      return page([...keepOlder, ...newer.slice(0, newerRoom)], hasBefore, newer.length > newerRoom)
+      // Half before, half from `around` on; when one side runs short the other fills the page.
+      const older = await listMessagesBefore(db, conv.id, input.around, limit + 1)
+      const newer = await listMessagesFrom(db, conv.id, input.around, limit + 1)
+      let olderTake = Math.min(older.length, Math.floor(limit / 2))
+      const newerTake = Math.min(newer.length, limit - olderTake)
+      olderTake = Math.min(older.length, limit - newerTake)
+      return page([...older.slice(0, olderTake).reverse(), ...newer.slice(0, newerTake)], older.length > olderTake, newer.length > newerTake)
     }
     rows = await listMessagesBefore(db, conv.id, input.before ?? null, limit + 1)
     hasBefore = rows.length > limit
