@@ -1,6 +1,6 @@
 import type { Queryable } from '../store/db.js'
 import type { Actor } from '../ops/context.js'
-import { conflict, forbidden, notFound } from '../ops/errors.js'
+import { conflict, forbidden, notFound, ParleyError } from '../ops/errors.js'
 import { isUuid } from '../lib/ids.js'
 import { findConversation, findMember, lockConversation, ownsAgentMember, type ConversationRow, type MemberRow } from './conversations.sql.js'
 
@@ -70,7 +70,7 @@ export function assertWritable(conv: ConversationRow): void {
  * (then admins only); in a channel, admins and members with `canPost`.
  */
 export function postingRefusal(conv: Pick<ConversationRow, 'type' | 'locked' | 'archived_at'>, member: Pick<MemberRow, 'role' | 'can_post'> | undefined) {
-  if (!member) return forbidden('only members may post')
+  if (!member) return new ParleyError('forbidden', 'only members may post', { reason: 'not_a_member' })
   if (conv.archived_at) return conflict('the conversation is archived')
   if (member.role === 'admin' || conv.type === 'dm') return undefined
   if (conv.type === 'group') return conv.locked ? forbidden('the group is locked: only admins may post') : undefined

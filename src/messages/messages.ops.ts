@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox'
 import { defineOp } from '../ops/define-op.js'
-import { forbidden, invalid, invalidField, notFound } from '../ops/errors.js'
+import { forbidden, invalid, invalidField, notFound, ParleyError } from '../ops/errors.js'
 import { Input, Uuid } from '../ops/schemas.js'
-import { isParticipant } from '../ops/context.js'
+import { isParticipant, type OpContext } from '../ops/context.js'
 import { loadConversationFor, postingRefusal } from '../conversations/access.js'
 import { uuidv7, isUuid } from '../lib/ids.js'
 import { Message } from './messages.schemas.js'
@@ -45,49 +45,60 @@ export const sendMessageOp = defineOp({
     if (!isParticipant(actor)) throw forbidden('the server key cannot send messages')
     if (input.replyToId && input.forwardOf) throw invalid('a message is a reply or a forward, not both', [{ path: 'forwardOf', message: 'cannot be combined with replyToId' }])
     const db = ctx.services.db
-    const { conv, member } = await loadConversationFor(db, actor, input.conversationId, 'read')
-    // Fast refusal before queueing; the send queue checks again under the conversation lock.
-    const refusal = postingRefusal(conv, member)
-    if (refusal) throw refusal
-
     let threadRootId: string | null = null
-    if (input.replyToId) {
-      const parent = await findMessageById(db, input.replyToId)
-      if (!parent || parent.conversation_id !== conv.id) throw invalidField('replyToId', 'is not a message of this conversation')
-      if (parent.deleted_at) throw invalidField('replyToId', 'refers to a deleted message')
-      threadRootId = parent.thread_root_id ?? parent.id
-    }
     let forwardOf: MessageRow['forward_of'] = null
     let content = input.content
-    if (input.forwardOf) {
-      const source = await loadReadableMessage(ctx, input.forwardOf).catch(() => {
-        throw invalidField('forwardOf', 'is not a message you can read')
-      })
-      if (source.deleted_at) throw invalidField('forwardOf', 'refers to a deleted message')
-      // A forward of a forward points at the original.
-      forwardOf = source.forward_of ?? {
-        messageId: source.id,
-        conversationId: source.conversation_id,
-        senderId: source.sender_id,
-        senderKind: source.sender_kind,
-        createdAt: new Date(source.created_at).toISOString(),
+    if (input.replyToId || input.forwardOf) {
+      // Replies and forwards read other messages: check the conversation first, for clear errors.
+      const { conv, member } = await loadConversationFor(db, actor, input.conversationId, 'read')
+      const refusal = postingRefusal(conv, member)
+      if (refusal) throw refusal
+      if (input.replyToId) {
+        const parent = await findMessageById(db, input.replyToId)
+        if (!parent || parent.conversation_id !== conv.id) throw invalidField('replyToId', 'is not a message of this conversation')
+        if (parent.deleted_at) throw invalidField('replyToId', 'refers to a deleted message')
+        threadRootId = parent.thread_root_id ?? parent.id
       }
-      content ??= source.content
+      if (input.forwardOf) {
+        const source = await loadReadableMessage(ctx, input.forwardOf).catch(() => {
+          throw invalidField('forwardOf', 'is not a message you can read')
+        })
+        if (source.deleted_at) throw invalidField('forwardOf', 'refers to a deleted message')
+        // A forward of a forward points at the original.
+        forwardOf = source.forward_of ?? {
+          messageId: source.id,
+          conversationId: source.conversation_id,
+          senderId: source.sender_id,
+          senderKind: source.sender_kind,
+          createdAt: new Date(source.created_at).toISOString(),
+        }
+        content ??= source.content
+      }
     }
     content = checkContent(content, ctx.services.config.maxMessageLength)
 
-    const { message, created } = await ctx.services.sends.send({
-      id: uuidv7(),
-      conversationId: conv.id,
-      senderId: actor.id,
-      senderKind: actor.kind,
-      kind: input.kind ?? 'text',
-      content,
-      clientMsgId: input.clientMsgId ?? null,
-      replyToId: input.replyToId ?? null,
-      threadRootId,
-      forwardOf,
-    })
+    // A plain send goes straight to the send queue, which checks membership and posting rights
+    // under the conversation lock: no read before the write on the hot path.
+    const { message, created } = await ctx.services.sends
+      .send({
+        id: uuidv7(),
+        conversationId: input.conversationId,
+        senderId: actor.id,
+        senderKind: actor.kind,
+        kind: input.kind ?? 'text',
+        content,
+        clientMsgId: input.clientMsgId ?? null,
+        replyToId: input.replyToId ?? null,
+        threadRootId,
+        forwardOf,
+      })
+      .catch(async (err) => {
+        // A non-member learns nothing unless they could read the conversation (invariant 8).
+        if (err instanceof ParleyError && err.options.reason === 'not_a_member') {
+          await loadConversationFor(db, actor, input.conversationId, 'read')
+        }
+        throw err
+      })
     ctx.status = created ? 201 : 200
     return toMessageView(message)
   },
@@ -103,7 +114,7 @@ function checkContent(content: string | undefined, max: number): string {
 }
 
 /** A message together with the caller's right to read its conversation. */
-async function loadReadableMessage(ctx: Parameters<typeof sendMessageOp.run>[0], id: string): Promise<MessageRow> {
+async function loadReadableMessage(ctx: OpContext, id: string): Promise<MessageRow> {
   const msg = isUuid(id) ? await findMessageById(ctx.services.db, id) : undefined
   if (!msg) throw notFound('message')
   await loadConversationFor(ctx.services.db, ctx.actor, msg.conversation_id, 'read')

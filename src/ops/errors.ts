@@ -50,7 +50,13 @@ export class ParleyError extends Error {
   constructor(
     readonly code: ErrorCode,
     readonly detail: string,
-    readonly options: { status?: number; errors?: FieldError[]; retryAfterSeconds?: number } = {},
+    readonly options: {
+      status?: number
+      errors?: FieldError[]
+      retryAfterSeconds?: number
+      /** Internal tag telling callers why, when the code alone is not enough; never sent. */
+      reason?: 'not_a_member'
+    } = {},
   ) {
     super(detail)
     this.name = 'ParleyError'

@@ -20,7 +20,16 @@ export async function invoke(op: AnyOp, { services, actor, requestId, input }: I
     throw forbidden(`${op.id} cannot be called with ${describe(actor)}`)
   }
   const data = validate(op.input, input ?? {})
-  const ctx: OpContext = { actor, services, requestId, log: services.log.child({ reqId: requestId, op: op.id }) }
+  let log: OpContext['log'] | undefined
+  const ctx: OpContext = {
+    actor,
+    services,
+    requestId,
+    // Made on first use: most operations never log.
+    get log() {
+      return (log ??= services.log.child({ reqId: requestId, op: op.id }))
+    },
+  }
   const result = await op.run(ctx, data as never)
   return { data: result, status: ctx.status ?? op.status ?? 200 }
 }
