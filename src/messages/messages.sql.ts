@@ -76,14 +76,3 @@ export async function hasMessageBefore(q: Queryable, conversationId: string, seq
   const rows = await q.query('SELECT 1 FROM messages WHERE conversation_id = $1 AND seq < $2 LIMIT 1', [conversationId, seq])
   return rows.length > 0
 }
-
-/** The messages a sender already sent with these clientMsgIds (idempotent retries). */
-export async function findByClientMsgIds(q: Queryable, keys: { conversationId: string; senderId: string; clientMsgId: string }[]) {
-  if (!keys.length) return []
-  return q.query<MessageRow>(
-    `SELECT ${MESSAGE_COLUMNS} FROM messages
-      WHERE (conversation_id, sender_id, client_msg_id) IN
-            (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]))`,
-    [keys.map((k) => k.conversationId), keys.map((k) => k.senderId), keys.map((k) => k.clientMsgId)],
-  )
-}

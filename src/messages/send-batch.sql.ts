@@ -19,12 +19,43 @@ export async function lockBatchConversations(q: Queryable, ids: string[]): Promi
   )
 }
 
-export async function findPosters(q: Queryable, pairs: { conversationId: string; senderId: string }[]) {
-  return q.query<{ conversation_id: string; member_id: string; role: 'admin' | 'member'; can_post: boolean }>(
-    `SELECT conversation_id, member_id, role, can_post FROM members
-      WHERE (conversation_id, member_id) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))`,
-    [pairs.map((p) => p.conversationId), pairs.map((p) => p.senderId)],
+export interface PosterRow {
+  conversation_id: string
+  member_id: string
+  role: 'admin' | 'member'
+  can_post: boolean
+}
+
+/**
+ * In one round trip, after the conversations are locked: the senders' memberships, and the
+ * messages that senders already sent with the batch's clientMsgIds (idempotent retries).
+ * Must be its own statement after the lock, so that it sees membership changes committed
+ * while the batch waited for the lock.
+ */
+export async function findPostersAndRetries(
+  q: Queryable,
+  pairs: { conversationId: string; senderId: string }[],
+  keys: { conversationId: string; senderId: string; clientMsgId: string }[],
+): Promise<{ posters: PosterRow[]; retries: MessageRow[] }> {
+  const rows = await q.query<{ posters: PosterRow[]; retries: MessageRow[] }>(
+    `SELECT
+       (SELECT coalesce(json_agg(json_build_object('conversation_id', conversation_id, 'member_id', member_id,
+                                                   'role', role, 'can_post', can_post)), '[]')
+          FROM members
+         WHERE (conversation_id, member_id) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))) AS posters,
+       (SELECT coalesce(json_agg(to_jsonb(m)), '[]')
+          FROM messages m
+         WHERE $3::text[] <> '{}'
+           AND (conversation_id, sender_id, client_msg_id) IN (SELECT * FROM unnest($3::uuid[], $4::text[], $5::text[]))) AS retries`,
+    [
+      pairs.map((p) => p.conversationId),
+      pairs.map((p) => p.senderId),
+      keys.map((k) => k.conversationId),
+      keys.map((k) => k.senderId),
+      keys.map((k) => k.clientMsgId),
+    ],
   )
+  return rows[0]
 }
 
 export interface BatchWrite {

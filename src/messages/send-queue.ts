@@ -3,8 +3,8 @@ import type { EventSink } from '../events/event-sink.js'
 import type { StoredEvent } from '../events/event-types.js'
 import { postingRefusal } from '../conversations/access.js'
 import { notFound, toParleyError, type ParleyError } from '../ops/errors.js'
-import { findByClientMsgIds, toMessageView, type MessageRow } from './messages.sql.js'
-import { findPosters, lockBatchConversations, writeBatch, type BatchWrite } from './send-batch.sql.js'
+import { toMessageView, type MessageRow } from './messages.sql.js'
+import { findPostersAndRetries, lockBatchConversations, writeBatch, type BatchWrite } from './send-batch.sql.js'
 
 /** A send that passed validation and the caller's pre-checks; its id is already chosen. */
 export interface SendRequest {
@@ -135,13 +135,14 @@ export class SendQueue {
     const convIds = [...new Set(batch.map((i) => i.req.conversationId))].sort()
     const convs = new Map((await lockBatchConversations(tx, convIds)).map((c) => [c.id, c]))
     const pairs = uniqueBy(batch.map((i) => ({ conversationId: i.req.conversationId, senderId: i.req.senderId })), (p) => `${p.conversationId}\u0000${p.senderId}`)
-    const posters = new Map((await findPosters(tx, pairs)).map((p) => [`${p.conversation_id}\u0000${p.member_id}`, p]))
     const keyed = batch.filter((i) => i.req.clientMsgId !== null)
-    const existing = new Map(
-      (await findByClientMsgIds(tx, keyed.map((i) => ({ conversationId: i.req.conversationId, senderId: i.req.senderId, clientMsgId: i.req.clientMsgId! })))).map(
-        (m) => [`${m.conversation_id}\u0000${m.sender_id}\u0000${m.client_msg_id}`, m],
-      ),
+    const found = await findPostersAndRetries(
+      tx,
+      pairs,
+      keyed.map((i) => ({ conversationId: i.req.conversationId, senderId: i.req.senderId, clientMsgId: i.req.clientMsgId! })),
     )
+    const posters = new Map(found.posters.map((p) => [`${p.conversation_id}\u0000${p.member_id}`, p]))
+    const existing = new Map(found.retries.map((m) => [`${m.conversation_id}\u0000${m.sender_id}\u0000${m.client_msg_id}`, m]))
 
     const now = new Date().toISOString()
     const answers: (() => void)[] = []
