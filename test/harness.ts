@@ -166,6 +166,12 @@ export class Harness {
     return { id, token }
   }
 
+  /** An agent owned by `owner`, created through create-agent; `token` is its agent key. */
+  async agent(owner: TestUser, name = 'Agent'): Promise<TestAgent> {
+    const { agent, apiKey } = await this.ok('create-agent', { name }, owner.token)
+    return { id: agent.id, ownerId: owner.id, apiKey, token: apiKey }
+  }
+
   async users(n: number): Promise<TestUser[]> {
     const out: TestUser[] = []
     for (let i = 0; i < n; i++) out.push(await this.user())

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose'
 import type { Db } from '../store/db.js'
 import type { Actor } from '../ops/context.js'
-import { unauthorized } from '../ops/errors.js'
+import { ParleyError, unauthorized, unavailable } from '../ops/errors.js'
 import { TtlCache } from '../lib/ttl-cache.js'
 import { AGENT_KEY_PREFIX, sameSecret, sha256Hex } from './keys.js'
 import { findAgentByKeyHash, findParticipantStatus } from './auth.sql.js'
@@ -51,6 +51,7 @@ export function createAuthenticator(db: Db, opts: AuthOptions): Authenticator {
     } catch {
       throw unauthorized('the token is not a JWT, a server key or an agent key')
     }
+    const viaJwks = alg !== 'HS256'
     try {
       const { payload } =
         alg === 'HS256'
@@ -58,12 +59,15 @@ export function createAuthenticator(db: Db, opts: AuthOptions): Authenticator {
           : jwks && alg && opts.jwksAlgorithms.includes(alg)
             ? await jwtVerify(token, jwks, { ...claims, algorithms: opts.jwksAlgorithms })
             : failAlg(alg)
-      const sub = String(payload.sub)
-      verified.set(token, { sub }, (payload.exp ?? 0) * 1000)
-      return sub
+      if (typeof payload.sub !== 'string') throw unauthorized('the token is not valid')
+      verified.set(token, { sub: payload.sub }, (payload.exp ?? 0) * 1000)
+      return payload.sub
     } catch (err) {
-      if (err instanceof Error && err.name === 'ParleyError') throw err
+      if (err instanceof ParleyError) throw err
       const code = (err as { code?: string }).code
+      // An identity provider we cannot reach says nothing about the token: retry, don't log out.
+      if (viaJwks && (err instanceof TypeError || ['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_JOSE_GENERIC'].includes(code ?? '')))
+        throw unavailable('the identity provider’s keys cannot be fetched; retry')
       throw unauthorized(code === 'ERR_JWT_EXPIRED' ? 'the token has expired' : 'the token is not valid')
     }
   }

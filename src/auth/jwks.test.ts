@@ -121,3 +121,34 @@ for (const kind of storeKinds) {
     })
   })
 }
+
+describe('auth with an unreachable JWKS', () => {
+  let h: Harness
+  let broken: Server
+  let brokenUrl: string
+  beforeAll(async () => {
+    // A provider that answers 500, and (after it is closed) one that refuses connections.
+    broken = createServer((_req, res) => res.writeHead(500).end('down'))
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve))
+    brokenUrl = `http://127.0.0.1:${(broken.address() as AddressInfo).port}/jwks.json`
+    h = await Harness.start('pglite', { jwksUrl: brokenUrl, jwksAlgorithms: ['RS256'] })
+  }, 60_000)
+  afterAll(async () => {
+    await h?.close()
+    if (broken.listening) await new Promise((resolve) => broken.close(resolve))
+  })
+
+  it('answers 503 unavailable (retry) rather than 401, so clients keep good tokens', async () => {
+    const key = await signingKey('RS256', 'k1')
+    const u = await h.user()
+    const token = await sign(key, { sub: u.id, exp: now() + 60 })
+    const down = await h.call('get-user', { id: u.id }, token)
+    expect([down.status, down.body.code]).toEqual([503, 'unavailable'])
+    await new Promise((resolve) => broken.close(resolve))
+    const refused = await h.call('get-user', { id: u.id }, await sign(key, { sub: u.id, exp: now() + 61 }))
+    expect([refused.status, refused.body.code]).toEqual([503, 'unavailable'])
+    // The shared-secret path does not depend on the provider.
+    const { token: own } = await h.ok('create-token', { userId: u.id }, h.serverKey)
+    expect((await h.call('get-user', { id: u.id }, own)).status).toBe(200)
+  })
+})
