@@ -7,6 +7,7 @@ import { transact } from '../ops/transaction.js'
 import { decodeCursor, encodeCursor } from '../lib/cursor.js'
 import { newAgentKey, sha256Hex } from '../auth/keys.js'
 import { Agent, AgentIdInput, AgentPage, AgentWithKey, CreateAgentInput, ListAgentsInput, UpdateAgentInput } from './agents.schemas.js'
+import { listAgentConversationsOp } from './list-agent-conversations.js'
 import {
   insertAgent,
   listLiveAgents,
@@ -167,4 +168,4 @@ function forgetAgent(ctx: OpContext, id: string) {
   ctx.services.auth.forget(id)
 }
 
-export const agentsOps = [createAgentOp, listAgentsOp, updateAgentOp, rotateAgentKeyOp, deleteAgentOp]
+export const agentsOps = [createAgentOp, listAgentsOp, updateAgentOp, rotateAgentKeyOp, deleteAgentOp, listAgentConversationsOp]

@@ -81,7 +81,7 @@ export async function ownsAgentMember(q: Queryable, conversationId: string, owne
  * (NULL when not a member), unread count, last message and, for dms, the two participants.
  * Expects `c` (conversations) and `m` (members, possibly NULL) in the FROM clause.
  */
-const DETAIL = `${CONVERSATION_COLUMNS},
+export const DETAIL = `${CONVERSATION_COLUMNS},
   CASE WHEN m.member_id IS NULL THEN NULL ELSE to_jsonb(m) END AS member,
   CASE WHEN m.member_id IS NULL THEN NULL ELSE (
     SELECT count(*) FROM (
@@ -176,4 +176,41 @@ export async function insertConversation(q: Queryable, c: NewConversation): Prom
 
 export async function findConversationIdByDmKey(q: Queryable, dmKey: string): Promise<string | undefined> {
   return (await q.query<{ id: string }>('SELECT id FROM conversations WHERE dm_key = $1', [dmKey]))[0]?.id
+}
+
+/** The settings update-conversation may change, each already resolved to its new value. */
+export interface ConversationSettingsPatch {
+  name: string | null
+  description: string | null
+  visibility: 'public' | 'private'
+  metadata: Record<string, unknown>
+  maxMembers: number
+  locked: boolean
+}
+
+/** Writes a conversation's settings. Runs inside the conversation's row lock. */
+export async function updateConversationSettings(q: Queryable, id: string, p: ConversationSettingsPatch, at: string): Promise<void> {
+  await q.query(
+    `UPDATE conversations
+        SET name = $2, description = $3, visibility = $4, metadata = $5::jsonb, max_members = $6, locked = $7, updated_at = $8
+      WHERE id = $1`,
+    [id, p.name, p.description, p.visibility, JSON.stringify(p.metadata), p.maxMembers, p.locked, at],
+  )
+}
+
+/** Archives (`archivedAt` a time) or unarchives (null). Runs inside the conversation's row lock. */
+export async function setConversationArchived(q: Queryable, id: string, archivedAt: string | null, at: string): Promise<void> {
+  await q.query('UPDATE conversations SET archived_at = $2, updated_at = $3 WHERE id = $1', [id, archivedAt, at])
+}
+
+/**
+ * Turns a group into a private channel (`locked` does not apply to channels). Runs inside the
+ * conversation's row lock; the members' posting rights are the caller's business.
+ */
+export async function convertGroupToChannel(q: Queryable, id: string, maxMembers: number, at: string): Promise<void> {
+  await q.query(
+    `UPDATE conversations SET type = 'channel', visibility = 'private', locked = false, max_members = $2, updated_at = $3
+      WHERE id = $1 AND type = 'group'`,
+    [id, maxMembers, at],
+  )
 }
