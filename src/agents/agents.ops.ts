@@ -97,9 +97,7 @@ export const listAgentsOp = defineOp({
       ownerId = ctx.actor.id
     }
     const limit = input.limit ?? 50
-    const after = input.cursor ? (decodeCursor(input.cursor, 2) as [string, string]) : undefined
-    if (after && (typeof after[0] !== 'string' || typeof after[1] !== 'string' || Number.isNaN(Date.parse(after[0]))))
-      throw invalidField('cursor', 'is not a cursor this service issued')
+    const after = input.cursor ? decodeCursor(input.cursor, ['timestamp', 'string'] as const) : undefined
     const rows = await listLiveAgents(ctx.services.db, { ownerId, after, limit: limit + 1 })
     const page = rows.slice(0, limit)
     const last = page[page.length - 1]

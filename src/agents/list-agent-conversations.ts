@@ -52,7 +52,7 @@ export const listAgentConversationsOp = defineOp({
       ownerId,
       agentId: input.agentId ?? null,
       viewerId,
-      after: input.cursor ? (decodeCursor(input.cursor, 2) as [string, string]) : undefined,
+      after: input.cursor ? decodeCursor(input.cursor, ['timestamp', 'uuid'] as const) : undefined,
       limit: limit + 1,
     })
     const page = rows.slice(0, limit)

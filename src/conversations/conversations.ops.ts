@@ -8,6 +8,9 @@ import { Conversation, ConversationType } from './conversations.schemas.js'
 import { findConversationDetail, listAllConversations, listConversationsOfMember } from './conversations.sql.js'
 import { toConversationView } from './conversations.view.js'
 import { createConversationOp } from './create-conversation.js'
+import { updateConversationOp } from './update-conversation.js'
+import { archiveConversationOp, unarchiveConversationOp } from './archive-conversation.js'
+import { convertConversationOp } from './convert-conversation.js'
 
 export const getConversationOp = defineOp({
   id: 'get-conversation',
@@ -49,7 +52,7 @@ export const listConversationsOp = defineOp({
   output: Page(Conversation),
   async run(ctx, input) {
     const limit = input.limit ?? 30
-    const after = input.cursor ? (decodeCursor(input.cursor, 2) as [string, string]) : undefined
+    const after = input.cursor ? decodeCursor(input.cursor, ['timestamp', 'uuid'] as const) : undefined
     const filters = { type: input.type, archived: input.archived, starred: input.starred, externalRef: input.externalRef, agentId: input.agentId }
     const db = ctx.services.db
     const rows =
@@ -66,4 +69,12 @@ export const listConversationsOp = defineOp({
   },
 })
 
-export const conversationsOps = [createConversationOp, getConversationOp, listConversationsOp]
+export const conversationsOps = [
+  createConversationOp,
+  getConversationOp,
+  listConversationsOp,
+  updateConversationOp,
+  archiveConversationOp,
+  unarchiveConversationOp,
+  convertConversationOp,
+]

@@ -55,7 +55,7 @@ export const createConversationOp = defineOp({
       await appendEvent(tx, { id: conv.id, lastSeq: 0 }, {
         type: 'conversation.created',
         actorId: plan.conversation.createdBy,
-        data: { conversation: toConversationView(conv, 'member'), members: plan.members.map((m) => ({ id: m.id, role: m.role, canPost: m.canPost })) },
+        data: { conversation: toConversationView({ ...conv, last_seq: 1 }, 'member'), members: plan.members.map((m) => ({ id: m.id, role: m.role, canPost: m.canPost })) },
       }, new Date(at))
       return conv.id
     })

@@ -71,3 +71,36 @@ describeStores('http transport', (h) => {
     expect((await h().http('GET', '/docs/static/swagger-ui.css')).status).toBe(200)
   })
 })
+
+describeStores('cursors', (h) => {
+  it('a crafted cursor is 400 on every paged operation, never 500', async () => {
+    const u = await h().user()
+    const conv = await h().ok('create-conversation', { type: 'group', name: 'c' }, u.token)
+    const crafted = [
+      Buffer.from(JSON.stringify([{}, []])).toString('base64url'),
+      Buffer.from(JSON.stringify(['not a time', 'x'])).toString('base64url'),
+      Buffer.from(JSON.stringify([1, 2])).toString('base64url'),
+      Buffer.from(JSON.stringify(['2026-01-01T00:00:00.000Z', 'not-a-uuid'])).toString('base64url'),
+      Buffer.from('not json').toString('base64url'),
+      '!!!',
+    ]
+    const ops: [string, Record<string, unknown>, string][] = [
+      ['list-users', {}, u.token],
+      ['list-agents', {}, u.token],
+      ['list-conversations', {}, u.token],
+      ['list-conversations', {}, h().serverKey],
+      ['list-agent-conversations', {}, u.token],
+      ['list-conversation-members', { id: conv.id }, u.token],
+    ]
+    // Malformed for every operation: wrong types or not JSON at all.
+    const neverValid = new Set([crafted[0], crafted[2], crafted[4], crafted[5]])
+    for (const [op, data, token] of ops) {
+      for (const cursor of crafted) {
+        const res = await h().call(op, { ...data, cursor }, token)
+        // A position of the right shape for that operation (say, two strings) is a valid, if empty, page.
+        if (res.status === 200 && !neverValid.has(cursor)) continue
+        expect([op, res.status, res.body.code, res.body.errors?.[0]?.path]).toEqual([op, 400, 'validation_failed', 'cursor'])
+      }
+    }
+  })
+})

@@ -60,7 +60,7 @@ export const listUsersOp = defineOp({
   output: Page(Participant),
   async run(ctx, input) {
     const limit = input.limit ?? 50
-    const after = input.cursor ? (decodeCursor(input.cursor, 2) as [string, string]) : undefined
+    const after = input.cursor ? decodeCursor(input.cursor, ['string', 'string'] as const) : undefined
     const rows = await searchParticipants(ctx.services.db, {
       prefix: input.query?.trim() || undefined,
       kind: input.kind,

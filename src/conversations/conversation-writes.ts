@@ -1,0 +1,39 @@
+import type { Queryable, Tx } from '../store/db.js'
+import type { Actor } from '../ops/context.js'
+import { appendEvent } from '../events/event-log.sql.js'
+import type { Conversation } from './conversations.schemas.js'
+import { findConversationDetail, type ConversationRow } from './conversations.sql.js'
+import { toConversationView } from './conversations.view.js'
+
+/**
+ * Helpers shared by the writes on a conversation (update, archive, convert, membership):
+ * who the event names as actor, how the answer looks, and the `conversation.updated` event.
+ */
+
+/** The id an event records as its actor: the participant, or null for the server key. */
+export const actorIdOf = (actor: Actor): string | null => (actor.kind === 'server' ? null : actor.id)
+
+/**
+ * The conversation as the caller sees it now, with their membership. Inside a write, pass the
+ * transaction so the answer is exactly what commits.
+ */
+export async function conversationViewFor(q: Queryable, actor: Actor, id: string): Promise<Conversation> {
+  const viewerId = actorIdOf(actor)
+  const detail = (await findConversationDetail(q, id, viewerId))!
+  return toConversationView(detail, viewerId === null ? 'server' : detail.member ? 'member' : 'public')
+}
+
+/**
+ * Appends `conversation.updated` `{ changes, conversation }`: `changes` holds only what
+ * changed, with the new values and the field names of the conversation view (`name`,
+ * `settings: { maxMembers }`, `archivedAt`, …); `conversation` is the whole view after the
+ * change (no membership: the event goes to every member). Runs inside the conversation's row
+ * lock, after the row was written. Advances `conv.last_seq`.
+ */
+export async function appendConversationUpdated(tx: Tx, conv: ConversationRow, actor: Actor, changes: Record<string, unknown>): Promise<void> {
+  const detail = (await findConversationDetail(tx, conv.id, null))!
+  const cursor = { id: conv.id, lastSeq: conv.last_seq }
+  const conversation = toConversationView({ ...detail, last_seq: cursor.lastSeq + 1 }, 'member')
+  await appendEvent(tx, cursor, { type: 'conversation.updated', actorId: actorIdOf(actor), data: { changes, conversation } })
+  conv.last_seq = cursor.lastSeq
+}

@@ -1,0 +1,4 @@
+import { markConversationReadOp } from './mark-read.js'
+
+/** Read cursors. */
+export const readsOps = [markConversationReadOp]
