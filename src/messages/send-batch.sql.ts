@@ -37,22 +37,24 @@ export async function findPostersAndRetries(
   pairs: { conversationId: string; senderId: string }[],
   keys: { conversationId: string; senderId: string; clientMsgId: string }[],
 ): Promise<{ posters: PosterRow[]; retries: MessageRow[] }> {
+  // `= ANY` on each column is a superset of the wanted pairs (callers match exact keys); it
+  // lets the planner probe the primary key and the clientMsgId index directly.
   const rows = await q.query<{ posters: PosterRow[]; retries: MessageRow[] }>(
     `SELECT
        (SELECT coalesce(json_agg(json_build_object('conversation_id', conversation_id, 'member_id', member_id,
                                                    'role', role, 'can_post', can_post)), '[]')
           FROM members
-         WHERE (conversation_id, member_id) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))) AS posters,
+         WHERE conversation_id = ANY($1::uuid[]) AND member_id = ANY($2::text[])) AS posters,
        (SELECT coalesce(json_agg(to_jsonb(m)), '[]')
           FROM messages m
-         WHERE $3::text[] <> '{}'
-           AND (conversation_id, sender_id, client_msg_id) IN (SELECT * FROM unnest($3::uuid[], $4::text[], $5::text[]))) AS retries`,
+         WHERE cardinality($5::text[]) > 0
+           AND conversation_id = ANY($3::uuid[]) AND sender_id = ANY($4::text[]) AND client_msg_id = ANY($5::text[])) AS retries`,
     [
-      pairs.map((p) => p.conversationId),
-      pairs.map((p) => p.senderId),
-      keys.map((k) => k.conversationId),
-      keys.map((k) => k.senderId),
-      keys.map((k) => k.clientMsgId),
+      [...new Set(pairs.map((p) => p.conversationId))],
+      [...new Set(pairs.map((p) => p.senderId))],
+      [...new Set(keys.map((k) => k.conversationId))],
+      [...new Set(keys.map((k) => k.senderId))],
+      [...new Set(keys.map((k) => k.clientMsgId))],
     ],
   )
   return rows[0]

@@ -55,6 +55,7 @@ export class SendQueue {
   private readonly inFlight = new Set<string>()
   private running = 0
   private closed = false
+  private scheduled = false
 
   constructor(
     private readonly db: Db,
@@ -69,6 +70,21 @@ export class SendQueue {
       const item = { req, resolve, reject }
       if (list) list.push(item)
       else this.pending.set(req.conversationId, [item])
+      this.schedule()
+    })
+  }
+
+  /**
+   * Dispatches once per event-loop turn rather than per send, so that every request parsed in
+   * the same I/O phase joins one batch. This matters most on PGlite, whose transactions run
+   * without yielding to I/O: requests arrive in bursts between them, and an eager dispatch
+   * would commit the first of each burst alone.
+   */
+  private schedule(): void {
+    if (this.scheduled) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
       this.pump()
     })
   }
@@ -86,11 +102,15 @@ export class SendQueue {
       this.running++
       const convs = new Set(batch.map((i) => i.req.conversationId))
       for (const c of convs) this.inFlight.add(c)
-      this.commit(batch).finally(() => {
+      let released = false
+      const release = () => {
+        if (released) return
+        released = true
         this.running--
         for (const c of convs) this.inFlight.delete(c)
         this.pump()
-      })
+      }
+      void this.commit(batch, release).finally(release)
     }
   }
 
@@ -107,15 +127,15 @@ export class SendQueue {
     return batch
   }
 
-  private async commit(batch: Item[]): Promise<void> {
+  private async commit(batch: Item[], release: () => void): Promise<void> {
     try {
-      await this.commitTogether(batch)
+      await this.commitTogether(batch, release)
     } catch (err) {
       if (batch.length === 1) return batch[0].reject(err)
       // One bad item must not fail its neighbours: retry each on its own.
       for (const item of batch) {
         try {
-          await this.commitTogether([item])
+          await this.commitTogether([item], () => {})
         } catch (e) {
           item.reject(e)
         }
@@ -123,8 +143,14 @@ export class SendQueue {
     }
   }
 
-  private async commitTogether(batch: Item[]): Promise<void> {
+  /**
+   * Commits, then frees the slot (so the next batch's BEGIN goes out at once), then announces
+   * and answers: writing the answers and parsing the requests they provoke overlaps with the
+   * next batch's first round trips instead of delaying them.
+   */
+  private async commitTogether(batch: Item[], release: () => void): Promise<void> {
     const outcomes = await this.db.transaction((tx) => this.writeInTx(tx, batch))
+    release()
     this.opts.onBatch?.(outcomes.events.length)
     if (outcomes.events.length) this.events.committed(outcomes.events)
     outcomes.settle()

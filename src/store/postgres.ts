@@ -1,9 +1,26 @@
+import { createHash } from 'node:crypto'
 import pg from 'pg'
 import type { Db, Tx } from './db.js'
 import { withRetries } from './db.js'
 import type { StoredEvent } from '../events/event-types.js'
 
 const INT8 = 20
+
+/**
+ * Every parameterized statement runs as a named prepared statement, so each connection parses
+ * and plans it once instead of on every call. All our SQL is static text (parameters are
+ * never spliced in), so the set of names is small and fixed.
+ */
+const names = new Map<string, string>()
+function prepared(text: string, values: unknown[] | undefined): pg.QueryConfig {
+  if (!values) return { text }
+  let name = names.get(text)
+  if (!name) {
+    name = 'p' + createHash('sha1').update(text).digest('hex').slice(0, 16)
+    names.set(text, name)
+  }
+  return { name, text, values }
+}
 
 /** Per-pool type parsers, so the process-wide pg defaults stay untouched. */
 const types = {
@@ -24,7 +41,7 @@ export async function openPostgres({ url, poolSize = 20 }: PostgresOptions): Pro
   await pool.query('SELECT 1')
   return {
     kind: 'postgres',
-    query: async (sql, params) => (await pool.query(sql, params)).rows,
+    query: async (sql, params) => (await pool.query(prepared(sql, params))).rows,
     exec: async (sql) => void (await pool.query(sql)),
     transaction: (fn) =>
       withRetries(async () => {
@@ -35,7 +52,7 @@ export async function openPostgres({ url, poolSize = 20 }: PostgresOptions): Pro
           const appended: StoredEvent[] = []
           const tx: Tx = {
             appended,
-            query: async (sql, params) => (await client.query(sql, params)).rows,
+            query: async (sql, params) => (await client.query(prepared(sql, params))).rows,
             exec: async (sql) => void (await client.query(sql)),
           }
           const result = await fn(tx)
