@@ -3,7 +3,7 @@ import type { Db } from '../store/db.js'
 import type { Actor } from '../ops/context.js'
 import { ParleyError, unauthorized, unavailable } from '../ops/errors.js'
 import { TtlCache } from '../lib/ttl-cache.js'
-import { AGENT_KEY_PREFIX, sameSecret, sha256Hex } from './keys.js'
+import { AGENT_KEY_PREFIX, secretMatcher, sha256Hex } from './keys.js'
 import { findAgentByKeyHash, findParticipantStatus } from './auth.sql.js'
 
 export interface AuthOptions {
@@ -36,6 +36,7 @@ const CACHE_MS = 5_000
  */
 export function createAuthenticator(db: Db, opts: AuthOptions): Authenticator {
   const hsKey = new TextEncoder().encode(opts.jwtSecret)
+  const isServerKey = secretMatcher(opts.serverKey)
   const jwks: JWTVerifyGetKey | undefined = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : undefined
   const verified = new TtlCache<{ sub: string }>(60_000)
   const users = new TtlCache<Actor>(CACHE_MS)
@@ -97,7 +98,7 @@ export function createAuthenticator(db: Db, opts: AuthOptions): Authenticator {
   return {
     async authenticate(token) {
       if (!token) throw unauthorized('an Authorization: Bearer token is required')
-      if (sameSecret(token, opts.serverKey)) return { kind: 'server' }
+      if (isServerKey(token)) return { kind: 'server' }
       if (token.startsWith(AGENT_KEY_PREFIX)) return agentActor(token)
       return userActor(await verifyJwt(token))
     },

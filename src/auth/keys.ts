@@ -7,9 +7,11 @@ export const newAgentKey = () => AGENT_KEY_PREFIX + randomBytes(32).toString('ba
 
 export const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex')
 
-/** Constant-time comparison of two secrets of any length. */
-export function sameSecret(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest()
-  const hb = createHash('sha256').update(b).digest()
-  return timingSafeEqual(ha, hb)
+/**
+ * A matcher for one fixed secret: constant-time, whatever the candidate's length (both sides
+ * are compared as sha256 digests), hashing the secret once rather than on every request.
+ */
+export function secretMatcher(secret: string): (candidate: string) => boolean {
+  const digest = createHash('sha256').update(secret).digest()
+  return (candidate) => timingSafeEqual(createHash('sha256').update(candidate).digest(), digest)
 }

@@ -24,8 +24,13 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
  * re-reads what is applied after getting it.
  */
 export async function migrate(db: Db, migrations = loadMigrations()): Promise<string[]> {
-  await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`).catch(ignoreRace)
+  // Even the bookkeeping table is created under the lock: concurrent CREATE TABLE IF NOT EXISTS
+  // can still collide in the catalog.
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
+    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
+  })
   const applied: string[] = []
   for (const m of migrations) {
     const did = await db.transaction(async (tx) => {
@@ -39,9 +44,4 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<st
     if (did) applied.push(m.name)
   }
   return applied
-}
-
-/** Two nodes racing on CREATE TABLE IF NOT EXISTS can still collide in the catalog. */
-function ignoreRace(err: { code?: string }) {
-  if (err.code !== '23505' && err.code !== '42P07') throw err
 }
