@@ -1,10 +1,11 @@
-import type { Db, Tx } from '../store/db.js'
+import type { Db } from '../store/db.js'
+import { withRetries } from '../store/db.js'
 import type { EventSink } from '../events/event-sink.js'
 import type { StoredEvent } from '../events/event-types.js'
-import { postingRefusal } from '../conversations/access.js'
-import { notFound, toParleyError, type ParleyError } from '../ops/errors.js'
+import { refusalError } from '../conversations/access.js'
+import { ParleyError, toParleyError } from '../ops/errors.js'
 import { toMessageView, type MessageRow } from './messages.sql.js'
-import { findPostersAndRetries, lockBatchConversations, writeBatch, type BatchWrite } from './send-batch.sql.js'
+import { sendBatch, type BatchSend } from './send-batch.sql.js'
 
 /** A send that passed validation and the caller's pre-checks; its id is already chosen. */
 export interface SendRequest {
@@ -41,11 +42,12 @@ export interface SendQueueOptions {
 }
 
 /**
- * Group commit for sends. Concurrent sends queue here; whenever a transaction slot is free,
- * everything queued (up to `batchMax`, conversations not already in flight) is committed in
- * one transaction: the conversations are locked in id order, posting rights and clientMsgIds
- * are checked under the lock, seqs are assigned in arrival order, and one statement writes
- * messages, events, seqs and cursors. Each sender is answered only after COMMIT.
+ * Group commit for sends. Concurrent sends queue here; whenever a slot is free, everything
+ * queued (up to `batchMax`, conversations not already in flight) is committed by one
+ * statement that is its own transaction (`sendBatch`, migration 0002): the conversations are
+ * locked in id order, posting rights and clientMsgIds are checked under the lock, seqs are
+ * assigned in arrival order, and messages, events, seqs and cursors are written. Each sender
+ * is answered only after COMMIT.
  *
  * There is no timer: while one batch commits, the next one fills up, so batches grow with
  * load and a lone send goes out at once.
@@ -144,59 +146,15 @@ export class SendQueue {
   }
 
   /**
-   * Commits, then frees the slot (so the next batch's BEGIN goes out at once), then announces
-   * and answers: writing the answers and parsing the requests they provoke overlaps with the
-   * next batch's first round trips instead of delaying them.
+   * Commits, then frees the slot (so the next batch goes out at once), then announces and
+   * answers: writing the answers and parsing the requests they provoke overlaps with the next
+   * batch's statement instead of delaying it.
    */
   private async commitTogether(batch: Item[], release: () => void): Promise<void> {
-    const outcomes = await this.db.transaction((tx) => this.writeInTx(tx, batch))
-    release()
-    this.opts.onBatch?.(outcomes.events.length)
-    if (outcomes.events.length) this.events.committed(outcomes.events)
-    outcomes.settle()
-  }
-
-  /** Runs inside the batch's transaction. Returns what to announce and how to answer, after COMMIT. */
-  private async writeInTx(tx: Tx, batch: Item[]) {
-    const convIds = [...new Set(batch.map((i) => i.req.conversationId))].sort()
-    const convs = new Map((await lockBatchConversations(tx, convIds)).map((c) => [c.id, c]))
-    const pairs = uniqueBy(batch.map((i) => ({ conversationId: i.req.conversationId, senderId: i.req.senderId })), (p) => `${p.conversationId}\u0000${p.senderId}`)
-    const keyed = batch.filter((i) => i.req.clientMsgId !== null)
-    const found = await findPostersAndRetries(
-      tx,
-      pairs,
-      keyed.map((i) => ({ conversationId: i.req.conversationId, senderId: i.req.senderId, clientMsgId: i.req.clientMsgId! })),
-    )
-    const posters = new Map(found.posters.map((p) => [`${p.conversation_id}\u0000${p.member_id}`, p]))
-    const existing = new Map(found.retries.map((m) => [`${m.conversation_id}\u0000${m.sender_id}\u0000${m.client_msg_id}`, m]))
-
-    const now = new Date().toISOString()
-    const answers: (() => void)[] = []
-    const write: BatchWrite = { messages: [], events: [], conversations: [], readCursors: [], threads: [] }
-    const convTouched = new Map<string, BatchWrite['conversations'][number]>()
-    const cursors = new Map<string, BatchWrite['readCursors'][number]>()
-    const threads = new Map<string, BatchWrite['threads'][number]>()
-
-    for (const item of batch) {
-      const r = item.req
-      const conv = convs.get(r.conversationId)
-      const refusal: ParleyError | undefined = !conv
-        ? notFound('conversation')
-        : postingRefusal(conv, posters.get(`${r.conversationId}\u0000${r.senderId}`))
-      if (refusal) {
-        answers.push(() => item.reject(refusal))
-        continue
-      }
-      const key = r.clientMsgId === null ? null : `${r.conversationId}\u0000${r.senderId}\u0000${r.clientMsgId}`
-      const earlier = key ? existing.get(key) : undefined
-      if (earlier) {
-        answers.push(() => item.resolve({ message: earlier, created: false }))
-        continue
-      }
-      const seq = ++conv!.last_seq
-      const row: MessageRow = {
+    const at = new Date().toISOString()
+    const sends: BatchSend[] = batch.map(({ req: r }) => {
+      const row = {
         conversation_id: r.conversationId,
-        seq,
         id: r.id,
         sender_id: r.senderId,
         sender_kind: r.senderKind,
@@ -208,37 +166,39 @@ export class SendQueue {
         forward_of: r.forwardOf,
         reply_count: 0,
         last_reply_at: null,
-        created_at: now,
+        created_at: at,
         edited_at: null,
         deleted_at: null,
       }
-      // A second copy of the same clientMsgId later in this batch gets this message.
-      if (key) existing.set(key, row)
-      write.messages.push(row)
-      const event: StoredEvent = { conversationId: r.conversationId, seq, type: 'message.created', actorId: r.senderId, data: toMessageView(row), createdAt: now }
-      write.events.push(event)
-      convTouched.set(r.conversationId, { id: r.conversationId, lastSeq: seq, lastMessageSeq: seq, at: now })
-      cursors.set(`${r.conversationId}\u0000${r.senderId}`, { conversationId: r.conversationId, memberId: r.senderId, seq })
-      if (r.threadRootId) {
-        const t = threads.get(r.threadRootId) ?? { rootId: r.threadRootId, replies: 0, at: now }
-        t.replies++
-        threads.set(r.threadRootId, t)
-      }
-      answers.push(() => item.resolve({ message: row, created: true }))
-    }
+      return { row, view: toMessageView({ ...row, seq: 0 }) }
+    })
+    const outcomes = await withRetries(() => sendBatch(this.db, sends, at))
+    release()
 
-    if (write.messages.length) {
-      write.conversations = [...convTouched.values()]
-      write.readCursors = [...cursors.values()]
-      write.threads = [...threads.values()]
-      await writeBatch(tx, write)
-    }
-    return { events: write.events, settle: () => answers.forEach((a) => a()) }
+    const events: StoredEvent[] = []
+    const created = new Map<string, MessageRow>()
+    const results = outcomes.map((o, i): SendResult | ParleyError | 'duplicate' => {
+      const { req } = batch[i]
+      if (o.outcome === 'created') {
+        const message: MessageRow = { ...sends[i].row, seq: o.seq }
+        const data = { ...sends[i].view, seq: o.seq }
+        events.push({ conversationId: req.conversationId, seq: o.seq, type: 'message.created', actorId: req.senderId, data, createdAt: at })
+        if (req.clientMsgId !== null) created.set(retryKey(req), message)
+        return { message, created: true }
+      }
+      if (o.outcome === 'retry') return { message: o.existing, created: false }
+      if (o.outcome === 'duplicate') return 'duplicate'
+      return refusalError(o.outcome)
+    })
+    this.opts.onBatch?.(events.length)
+    if (events.length) this.events.committed(events)
+    results.forEach((res, i) => {
+      const item = batch[i]
+      if (res === 'duplicate') item.resolve({ message: created.get(retryKey(item.req))!, created: false })
+      else if (res instanceof ParleyError) item.reject(res)
+      else item.resolve(res)
+    })
   }
 }
 
-function uniqueBy<T>(items: T[], key: (t: T) => string): T[] {
-  const seen = new Map<string, T>()
-  for (const t of items) if (!seen.has(key(t))) seen.set(key(t), t)
-  return [...seen.values()]
-}
+const retryKey = (r: SendRequest) => `${r.conversationId}\u0000${r.senderId}\u0000${r.clientMsgId}`
