@@ -10,6 +10,8 @@ import { SendQueue } from './messages/send-queue.js'
 import { buildHttp } from './http/server.js'
 import { createMetrics } from './http/metrics.js'
 import { allOps } from './ops/registry.js'
+import { Hub } from './ws/hub.js'
+import { registerGateway } from './ws/gateway.js'
 import type { Services } from './ops/context.js'
 
 export const VERSION = '0.1.0'
@@ -17,6 +19,7 @@ export const VERSION = '0.1.0'
 export interface Parley {
   app: FastifyInstance
   services: Services
+  hub: Hub
   /** True for each secret this start generated (printed once by main). */
   generated: { serverKey: boolean; jwtSecret: boolean }
   close(): Promise<void>
@@ -56,13 +59,26 @@ export async function createParley(config: Config, opts: ParleyOptions = {}): Pr
     audience: config.jwtAudience,
     issuer: config.jwtIssuer,
   })
-  const services: Services = { config: { ...config, serverKey: serverKey.value, jwtSecret: jwtSecret.value }, db, events, sends, auth, log }
+  const hub = new Hub(db, log)
+  const unsubscribe = events.subscribe((evs) => hub.receive(evs))
+  const services: Services = {
+    config: { ...config, serverKey: serverKey.value, jwtSecret: jwtSecret.value },
+    db,
+    events,
+    sends,
+    auth,
+    log,
+    realtime: { closeParticipant: (id, code, reason) => hub.closeParticipant(id, code, reason) },
+  }
   const app = await buildHttp({ services, ops: allOps, metrics, version: VERSION })
+  await registerGateway(app, services, hub)
   return {
     app,
     services,
+    hub,
     generated: { serverKey: serverKey.generated, jwtSecret: jwtSecret.generated },
     async close() {
+      unsubscribe()
       await app.close()
       await sends.close()
       if (!opts.db) await db.close()

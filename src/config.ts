@@ -9,6 +9,8 @@ export interface Config {
   /** postgres://… switches storage to PostgreSQL. */
   databaseUrl?: string
   dbPoolSize: number
+  /** nats://… (NATS_URL) switches the bus from in-process to NATS, for many nodes (docs/bus.md). */
+  natsUrl?: string
   /** Taken from PARLEY_SERVER_KEY, else generated once and kept in the data folder. */
   serverKey?: string
   jwtSecret?: string
@@ -27,6 +29,20 @@ export interface Config {
   /** Group-commit transactions in flight at once (PostgreSQL; PGlite has one connection). */
   sendConcurrency: number
   publicUrl?: string
+  /** Browser origins allowed to open the WebSocket (the service's own origin always is). */
+  allowedOrigins: string[]
+  /** A socket silent longer than this is closed (ms). */
+  wsIdleTimeoutMs: number
+  /** Largest inbound frame (bytes); larger closes the socket with 1009. */
+  wsMaxFrameBytes: number
+  /** Inbound frames per second per socket (burst twice that). */
+  wsFramesPerSecond: number
+  /** Outgoing bytes a socket may have queued before it is closed as a slow consumer. */
+  wsMaxBufferedBytes: number
+  /** How long a socket may take to send its `auth` frame (ms). */
+  wsAuthTimeoutMs: number
+  /** Most events `sync` replays for one conversation before answering `reset` instead. */
+  syncMaxEventsPerConversation: number
 }
 
 type Env = Record<string, string | undefined>
@@ -48,6 +64,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: env.PARLEY_DATA_DIR || './data',
     databaseUrl,
     dbPoolSize: int(env, 'PARLEY_DB_POOL_SIZE', 20, 1),
+    natsUrl: env.NATS_URL || undefined,
     serverKey: env.PARLEY_SERVER_KEY || undefined,
     jwtSecret: env.PARLEY_JWT_SECRET || undefined,
     jwksUrl: env.PARLEY_JWKS_URL || undefined,
@@ -60,5 +77,12 @@ export function loadConfig(env: Env = process.env): Config {
     sendBatchMax: int(env, 'PARLEY_SEND_BATCH_MAX', 256, 1),
     sendConcurrency: int(env, 'PARLEY_SEND_CONCURRENCY', 4, 1),
     publicUrl: env.PARLEY_PUBLIC_URL || undefined,
+    allowedOrigins: (env.PARLEY_ALLOWED_ORIGINS || '').split(',').map((s) => s.trim().replace(/\/$/, '')).filter(Boolean),
+    wsIdleTimeoutMs: int(env, 'PARLEY_WS_IDLE_TIMEOUT_MS', 60_000, 100),
+    wsMaxFrameBytes: int(env, 'PARLEY_WS_MAX_FRAME_BYTES', 1024 * 1024, 1024),
+    wsFramesPerSecond: int(env, 'PARLEY_WS_FRAMES_PER_SECOND', 50, 1),
+    wsMaxBufferedBytes: int(env, 'PARLEY_WS_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024),
+    wsAuthTimeoutMs: int(env, 'PARLEY_WS_AUTH_TIMEOUT_MS', 10_000, 100),
+    syncMaxEventsPerConversation: int(env, 'PARLEY_SYNC_MAX_EVENTS', 500, 1),
   }
 }

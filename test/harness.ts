@@ -104,6 +104,14 @@ export class Harness {
     })
   }
 
+  private baseUrl?: string
+
+  /** Listens on a free loopback port (for real sockets) and answers the base URL. */
+  async listen(): Promise<string> {
+    this.baseUrl ??= await this.parley.app.listen({ host: '127.0.0.1', port: 0 })
+    return this.baseUrl
+  }
+
   get db(): Db {
     return this.parley.services.db
   }

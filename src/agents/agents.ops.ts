@@ -8,6 +8,7 @@ import { decodeCursor, encodeCursor } from '../lib/cursor.js'
 import { newAgentKey, sha256Hex } from '../auth/keys.js'
 import { Agent, AgentIdInput, AgentPage, AgentWithKey, CreateAgentInput, ListAgentsInput, UpdateAgentInput } from './agents.schemas.js'
 import { listAgentConversationsOp } from './list-agent-conversations.js'
+import { CloseCode } from '../protocol/frames.js'
 import {
   insertAgent,
   listLiveAgents,
@@ -141,6 +142,8 @@ export const rotateAgentKeyOp = defineOp({
     const apiKey = newAgentKey()
     const row = await mustExist(replaceAgentKeyHash(ctx.services.db, id, scopeOf(ctx.actor), sha256Hex(apiKey)))
     forgetAgent(ctx, id)
+    // Sockets opened with the old key lose it now; the agent reconnects with the new one.
+    ctx.services.realtime.closeParticipant(id, CloseCode.Unauthorized, 'the agent key was rotated')
     return { agent: toAgentView(row), apiKey }
   },
 })
@@ -157,6 +160,7 @@ export const deleteAgentOp = defineOp({
   async run(ctx, { id }) {
     const row = await mustExist(softDeleteAgent(ctx.services.db, id, scopeOf(ctx.actor)))
     forgetAgent(ctx, id)
+    ctx.services.realtime.closeParticipant(id, CloseCode.Deactivated, 'the agent was deleted')
     return toAgentView(row)
   },
 })

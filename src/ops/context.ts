@@ -22,6 +22,8 @@ export interface Services {
   sends: SendQueue
   auth: Authenticator
   log: Logger
+  /** Live sessions: closing a participant's sockets when they lose access (deactivation). */
+  realtime: { closeParticipant(participantId: string, code: number, reason: string): void }
 }
 
 /** What an operation's handler gets: the caller and the node's services. */

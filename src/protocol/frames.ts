@@ -83,8 +83,8 @@ export interface SessionReadyFrame {
   protocol: number
   sessionId: string
   participant: { id: string; kind: 'user' | 'agent' }
-  /** Conversations with something unread, each with its counts and last seq. */
-  unread: { conversationId: string; unreadCount: number; mentionCount: number; lastSeq: number }[]
+  /** Conversations with something unread, each with its count and last seq. */
+  unread: { conversationId: string; unreadCount: number; lastSeq: number }[]
   /** Limits the server enforces on this session. */
   limits: { maxFrameBytes: number; framesPerSecond: number; idleTimeoutMs: number }
 }
@@ -93,7 +93,13 @@ export interface PongFrame {
   type: 'pong'
 }
 
-export type ServerFrame = ResultOk | ResultError | EventFrame | EphemeralFrame | SessionReadyFrame | PongFrame
+/** A frame the server could not answer as a `result` (not JSON, unknown type, no id). */
+export interface ErrorFrame {
+  type: 'error'
+  error: { code: string; detail: string }
+}
+
+export type ServerFrame = ResultOk | ResultError | EventFrame | EphemeralFrame | SessionReadyFrame | PongFrame | ErrorFrame
 
 // ---------------------------------------------------------------------------------------------
 // Close codes

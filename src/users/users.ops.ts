@@ -5,6 +5,7 @@ import { checkMetadata } from '../ops/metadata.js'
 import { Cursor, Input, Limit, Metadata, Name, Nullable, Page, ParticipantId, Url } from '../ops/schemas.js'
 import { decodeCursor, encodeCursor } from '../lib/cursor.js'
 import { Participant } from './users.schemas.js'
+import { CloseCode } from '../protocol/frames.js'
 import { deactivateParticipant, findParticipant, searchParticipants, toParticipantView, upsertUser } from './users.sql.js'
 
 const ANY = ['server', 'user', 'agent'] as const
@@ -89,6 +90,7 @@ export const deactivateUserOp = defineOp({
     const row = await deactivateParticipant(ctx.services.db, id)
     if (!row) throw notFound('user')
     ctx.services.auth.forget(id)
+    ctx.services.realtime.closeParticipant(id, CloseCode.Deactivated, 'the user was deactivated')
     return toParticipantView(row)
   },
 })

@@ -1,0 +1,59 @@
+import type { Queryable } from '../store/db.js'
+import type { StoredEvent } from '../events/event-types.js'
+
+export interface MembershipPosition {
+  conversation_id: string
+  last_seq: number
+  last_read_seq: number
+  unread_count: number
+}
+
+/** Every conversation the participant is in, with its last seq and the participant's unread count. */
+export async function listMembershipPositions(q: Queryable, memberId: string): Promise<MembershipPosition[]> {
+  return q.query<MembershipPosition>(
+    `SELECT m.conversation_id, c.last_seq, m.last_read_seq,
+            (SELECT count(*) FROM (
+               SELECT 1 FROM messages x
+                WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq
+                  AND x.sender_id <> m.member_id AND x.deleted_at IS NULL
+                LIMIT 1000) u) AS unread_count
+       FROM members m JOIN conversations c ON c.id = m.conversation_id
+      WHERE m.member_id = $1`,
+    [memberId],
+  )
+}
+
+/**
+ * For conversations the participant named but is no longer in: the seq of the event that
+ * removed them after the position they gave (the last event they are entitled to).
+ */
+export async function findRemovals(q: Queryable, memberId: string, since: { conversationId: string; seq: number }[]) {
+  if (!since.length) return []
+  return q.query<{ conversation_id: string; seq: number }>(
+    `SELECT e.conversation_id, max(e.seq) AS seq
+       FROM events e
+       JOIN unnest($2::uuid[], $3::bigint[]) AS s(conversation_id, seq) ON s.conversation_id = e.conversation_id
+      WHERE e.seq > s.seq AND e.type = 'member.removed' AND e.data->>'memberId' = $1
+      GROUP BY e.conversation_id`,
+    [memberId, since.map((s) => s.conversationId), since.map((s) => s.seq)],
+  )
+}
+
+interface EventRow {
+  conversation_id: string
+  seq: number
+  type: StoredEvent['type']
+  actor_id: string | null
+  data: Record<string, unknown>
+  created_at: Date
+}
+
+/** Events of one conversation in (after, upTo], in order. */
+export async function listEventsBetween(q: Queryable, conversationId: string, after: number, upTo: number): Promise<StoredEvent[]> {
+  const rows = await q.query<EventRow>(
+    `SELECT conversation_id, seq, type, actor_id, data, created_at FROM events
+      WHERE conversation_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
+    [conversationId, after, upTo],
+  )
+  return rows.map((r) => ({ conversationId: r.conversation_id, seq: r.seq, type: r.type, actorId: r.actor_id, data: r.data, createdAt: r.created_at.toISOString() }))
+}

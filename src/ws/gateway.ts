@@ -1,0 +1,124 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import websocket from '@fastify/websocket'
+import type { WebSocket } from 'ws'
+import type { Services } from '../ops/context.js'
+import { findOp } from '../ops/registry.js'
+import { invoke } from '../ops/invoke.js'
+import { notFound, toParleyError, type ParleyError } from '../ops/errors.js'
+import { CloseCode, PROTOCOL_VERSION, type ClientFrame, type ServerFrame } from '../protocol/frames.js'
+import { listMembershipPositions } from '../sync/sync.sql.js'
+import type { Hub } from './hub.js'
+import { Session } from './session.js'
+
+const CALL_ID = /^[\w.:-]{1,64}$/
+
+/**
+ * The WebSocket transport, `GET /v1/ws`: authenticate, then `call` frames run operations
+ * through the same definitions as HTTP, and the hub pushes the events of the participant's
+ * conversations. Thin on purpose, like the HTTP transport.
+ */
+export async function registerGateway(app: FastifyInstance, services: Services, hub: Hub): Promise<void> {
+  const c = services.config
+  await app.register(websocket, { options: { maxPayload: c.wsMaxFrameBytes } })
+  const limits = { idleTimeoutMs: c.wsIdleTimeoutMs, framesPerSecond: c.wsFramesPerSecond, maxBufferedBytes: c.wsMaxBufferedBytes }
+
+  app.get('/v1/ws', { websocket: true, config: { opId: 'ws' } }, (socket: WebSocket, req: FastifyRequest) => {
+    const session = new Session(socket, limits, (s) => {
+      if (s.actor) hub.detach(s)
+    })
+    if (!originAllowed(req, c.allowedOrigins)) return session.close(CloseCode.ForbiddenOrigin, 'origin not allowed')
+
+    let ready = false
+    const queued: string[] = []
+    const start = async (token: string) => {
+      try {
+        const actor = await services.auth.authenticate(token)
+        if (!session.authenticated(actor)) return session.close(CloseCode.Unauthorized, 'the server key cannot open a session')
+        const memberships = await listMembershipPositions(services.db, actor.id)
+        if (!session.isOpen) return
+        hub.attach(session, memberships.map((m) => ({ conversationId: m.conversation_id, lastSeq: m.last_seq })))
+        session.send({
+          type: 'session.ready',
+          protocol: PROTOCOL_VERSION,
+          sessionId: session.id,
+          participant: { id: actor.id, kind: actor.kind },
+          unread: memberships
+            .filter((m) => m.unread_count > 0)
+            .map((m) => ({ conversationId: m.conversation_id, unreadCount: m.unread_count, lastSeq: m.last_seq })),
+          limits: { maxFrameBytes: c.wsMaxFrameBytes, framesPerSecond: c.wsFramesPerSecond, idleTimeoutMs: c.wsIdleTimeoutMs },
+        })
+        ready = true
+        for (const raw of queued.splice(0)) void onFrame(raw)
+      } catch (err) {
+        const e = toParleyError(err)
+        session.close(e.code === 'unauthorized' ? CloseCode.Unauthorized : CloseCode.ServerError, e.detail.slice(0, 120))
+      }
+    }
+
+    const authTimer = setTimeout(() => {
+      if (!session.actor) session.close(CloseCode.AuthTimeout, 'no auth frame in time')
+    }, c.wsAuthTimeoutMs)
+    authTimer.unref()
+    const token = (req.query as { token?: unknown }).token
+    let authStarted = typeof token === 'string'
+    if (authStarted) void start(token as string)
+
+    const onFrame = async (raw: string) => {
+      if (!session.admit()) {
+        session.close(CloseCode.PolicyViolation, 'too many frames per second')
+        return
+      }
+      let frame: ClientFrame
+      try {
+        frame = JSON.parse(raw)
+        if (!frame || typeof frame !== 'object' || typeof frame.type !== 'string') throw new Error()
+      } catch {
+        return session.send({ type: 'error', error: { code: 'validation_failed', detail: 'a frame must be a JSON object with a type' } })
+      }
+      if (frame.type === 'ping') return session.send({ type: 'pong' })
+      if (frame.type === 'auth') {
+        if (authStarted) return session.send({ type: 'error', error: { code: 'validation_failed', detail: 'already authenticated' } })
+        authStarted = true
+        return void start(String(frame.token ?? ''))
+      }
+      if (!ready) {
+        if (authStarted) return void queued.push(raw)
+        return session.close(CloseCode.Unauthorized, 'authenticate first')
+      }
+      if (frame.type === 'call') return call(frame)
+      session.send({ type: 'error', error: { code: 'validation_failed', detail: `unknown frame type ${String((frame as { type: unknown }).type).slice(0, 40)}` } })
+    }
+
+    const call = async (frame: Extract<ClientFrame, { type: 'call' }>) => {
+      if (typeof frame.id !== 'string' || !CALL_ID.test(frame.id)) {
+        return session.send({ type: 'error', error: { code: 'validation_failed', detail: 'a call needs an id of 1–64 characters' } })
+      }
+      let answer: ServerFrame
+      try {
+        const op = typeof frame.op === 'string' ? findOp(frame.op) : undefined
+        if (!op) throw notFound(`operation ${String(frame.op).slice(0, 64)}`)
+        const { data } = await invoke(op, { services, actor: session.actor!, requestId: `${session.id}:${frame.id}`, input: frame.data ?? {} })
+        answer = { type: 'result', id: frame.id, ok: true, data }
+      } catch (err) {
+        const e: ParleyError = toParleyError(err)
+        if (e.code === 'internal') services.log.error({ err, op: frame.op }, 'unexpected error in a socket call')
+        answer = { type: 'result', id: frame.id, ok: false, error: { code: e.code, detail: e.detail, ...(e.options.errors ? { errors: e.options.errors } : {}), retryable: e.retryable } }
+      }
+      session.send(answer)
+    }
+
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return session.send({ type: 'error', error: { code: 'validation_failed', detail: 'frames are JSON text' } })
+      void onFrame(data.toString())
+    })
+  })
+}
+
+/** No Origin (non-browser clients) and the service's own origin are always allowed. */
+function originAllowed(req: FastifyRequest, allowed: string[]): boolean {
+  const origin = req.headers.origin
+  if (!origin) return true
+  const own = [`http://${req.headers.host}`, `https://${req.headers.host}`]
+  return own.includes(origin) || allowed.includes(origin) || allowed.includes('*')
+}
+

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto'
+import type { WebSocket } from 'ws'
+import type { Actor, ParticipantActor } from '../ops/context.js'
+import { CloseCode, type ServerFrame } from '../protocol/frames.js'
+import type { HubSession } from './hub.js'
+
+export interface SessionLimits {
+  idleTimeoutMs: number
+  framesPerSecond: number
+  maxBufferedBytes: number
+}
+
+/**
+ * One WebSocket connection: its participant once authenticated, its inbound rate limit, its
+ * idle timer and the bound on what it may have queued outbound.
+ */
+export class Session implements HubSession {
+  readonly id = randomUUID()
+  actor?: ParticipantActor
+  private closed = false
+  private idle?: NodeJS.Timeout
+  private tokens: number
+  private refilledAt = Date.now()
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly limits: SessionLimits,
+    private readonly onClose: (s: Session) => void,
+  ) {
+    this.tokens = limits.framesPerSecond * 2
+    socket.on('close', () => this.finish())
+    socket.on('error', () => this.finish())
+    this.touch()
+  }
+
+  get participantId(): string {
+    return this.actor!.id
+  }
+
+  get isOpen(): boolean {
+    return !this.closed
+  }
+
+  authenticated(actor: Actor): actor is ParticipantActor {
+    if (actor.kind === 'server') return false
+    this.actor = actor
+    return true
+  }
+
+  send(frame: ServerFrame): void {
+    this.sendRaw(JSON.stringify(frame))
+  }
+
+  /**
+   * Sends a serialized frame. A client that does not read fast enough is closed with
+   * SlowConsumer ("reconnect and sync") rather than letting its queue grow without bound.
+   */
+  sendRaw(frame: string): void {
+    if (this.closed) return
+    if (this.socket.bufferedAmount + frame.length > this.limits.maxBufferedBytes) {
+      this.close(CloseCode.SlowConsumer, 'outgoing buffer full: reconnect and sync')
+      return
+    }
+    this.socket.send(frame)
+  }
+
+  /** Counts one inbound frame against the rate limit; false when over it. */
+  admit(): boolean {
+    this.touch()
+    const now = Date.now()
+    const rate = this.limits.framesPerSecond
+    this.tokens = Math.min(rate * 2, this.tokens + ((now - this.refilledAt) / 1000) * rate)
+    this.refilledAt = now
+    if (this.tokens < 1) return false
+    this.tokens -= 1
+    return true
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return
+    this.socket.close(code, reason)
+    this.finish()
+  }
+
+  private touch(): void {
+    clearTimeout(this.idle)
+    this.idle = setTimeout(() => this.close(CloseCode.IdleTimeout, 'idle timeout'), this.limits.idleTimeoutMs)
+    this.idle.unref()
+  }
+
+  private finish(): void {
+    if (this.closed) return
+    this.closed = true
+    clearTimeout(this.idle)
+    this.onClose(this)
+  }
+}
