@@ -68,7 +68,11 @@ export async function createParley(config: Config, opts: ParleyOptions = {}): Pr
     sends,
     auth,
     log,
-    realtime: { closeParticipant: (id, code, reason) => hub.closeParticipant(id, code, reason) },
+    realtime: {
+      closeParticipant: (id, code, reason) => hub.closeParticipant(id, code, reason),
+      typing: (conversationId, participantId, expiresAt) => hub.typing(conversationId, participantId, expiresAt),
+      presenceOf: (id) => hub.presenceOf(id),
+    },
   }
   const app = await buildHttp({ services, ops: allOps, metrics, version: VERSION })
   await registerGateway(app, services, hub)

@@ -22,8 +22,17 @@ export interface Services {
   sends: SendQueue
   auth: Authenticator
   log: Logger
-  /** Live sessions: closing a participant's sockets when they lose access (deactivation). */
-  realtime: { closeParticipant(participantId: string, code: number, reason: string): void }
+  /** Live sessions: what only connected sockets know or need (never the database). */
+  realtime: Realtime
+}
+
+export interface Realtime {
+  /** Closes every socket of a participant (deactivated, deleted, key rotated). */
+  closeParticipant(participantId: string, code: number, reason: string): void
+  /** Fans a `typing` event out to the conversation's other connected members (throttled). */
+  typing(conversationId: string, participantId: string, expiresAt: string): void
+  /** Whether a participant has a connected device, and when one was last connected. */
+  presenceOf(participantId: string): { online: boolean; lastSeenAt: string | null }
 }
 
 /** What an operation's handler gets: the caller and the node's services. */

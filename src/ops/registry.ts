@@ -7,9 +7,10 @@ import { conversationsOps } from '../conversations/conversations.ops.js'
 import { membersOps } from '../members/members.ops.js'
 import { readsOps } from '../reads/reads.ops.js'
 import { syncOp } from '../sync/sync.ops.js'
+import { presenceOps } from '../presence/presence.ops.js'
 
 /** Every client-facing operation. Adding an operation is adding it here. */
-export const allOps: readonly AnyOp[] = [...usersOps, createTokenOp, ...agentsOps, ...conversationsOps, ...membersOps, ...readsOps, ...messagesOps, syncOp] as unknown as AnyOp[]
+export const allOps: readonly AnyOp[] = [...usersOps, createTokenOp, ...agentsOps, ...conversationsOps, ...membersOps, ...readsOps, ...messagesOps, syncOp, ...presenceOps] as unknown as AnyOp[]
 
 const byId = new Map(allOps.map((op) => [op.id, op]))
 if (byId.size !== allOps.length) throw new Error('duplicate op id in the registry')

@@ -4,6 +4,9 @@ import type { StoredEvent } from '../events/event-types.js'
 import { toEventFrame } from '../events/event-frame.js'
 import { listEventsBetween } from '../sync/sync.sql.js'
 
+/** At most one typing fan-out per participant and conversation this often. */
+export const TYPING_EVERY_MS = 1_000
+
 /** What the hub needs of a connected socket. */
 export interface HubSession {
   readonly id: string
@@ -32,6 +35,9 @@ export class Hub {
   private readonly delivered = new Map<string, number>()
   private readonly held = new Map<string, Map<number, StoredEvent>>()
   private readonly filling = new Set<string>()
+  private readonly lastTyping = new Map<string, number>()
+  /** When each participant's last session on this node closed (presence `lastSeenAt`). */
+  private readonly lastSeen = new Map<string, string>()
 
   constructor(
     private readonly db: Db,
@@ -51,9 +57,11 @@ export class Hub {
   attach(session: HubSession, memberships: { conversationId: string; lastSeq: number }[]): void {
     const p = session.participantId
     let sessions = this.byParticipant.get(p)
+    const first = !sessions
     if (!sessions) this.byParticipant.set(p, (sessions = new Set()))
     sessions.add(session)
     for (const m of memberships) this.track(p, m.conversationId, m.lastSeq)
+    if (first) this.announcePresence(p, true)
   }
 
   detach(session: HubSession): void {
@@ -62,9 +70,54 @@ export class Hub {
     if (!sessions) return
     sessions.delete(session)
     if (sessions.size) return
+    this.lastSeen.set(p, new Date().toISOString())
+    this.announcePresence(p, false)
     this.byParticipant.delete(p)
     for (const c of this.conversationsOf.get(p) ?? []) this.untrack(p, c)
     this.conversationsOf.delete(p)
+  }
+
+  /** Online here, and when last seen here (for participants with no session now). */
+  presenceOf(participantId: string): { online: boolean; lastSeenAt: string | null } {
+    const online = this.byParticipant.has(participantId)
+    return { online, lastSeenAt: online ? null : (this.lastSeen.get(participantId) ?? null) }
+  }
+
+  /**
+   * A `typing` event to the sessions here of the conversation's other members. Never stored,
+   * never replayed; repeats within TYPING_EVERY_MS of the last fan-out are absorbed.
+   */
+  typing(conversationId: string, participantId: string, expiresAt: string): void {
+    const key = `${conversationId}\u0000${participantId}`
+    const now = Date.now()
+    if (now - (this.lastTyping.get(key) ?? 0) < TYPING_EVERY_MS) return
+    if (this.lastTyping.size > 100_000) this.lastTyping.clear()
+    this.lastTyping.set(key, now)
+    const frame = JSON.stringify({ type: 'event', event: 'typing', conversationId, data: { userId: participantId, expiresAt } })
+    for (const p of this.members.get(conversationId) ?? []) {
+      if (p === participantId) continue
+      for (const s of this.byParticipant.get(p) ?? []) s.sendRaw(frame)
+    }
+  }
+
+  /**
+   * Tells the participants connected here who share a conversation with `p` that `p` came
+   * online or went offline (each of them once, however many conversations they share).
+   */
+  private announcePresence(p: string, online: boolean): void {
+    const frame = JSON.stringify({
+      type: 'event',
+      event: 'presence',
+      data: { userId: p, online, lastSeenAt: online ? null : this.lastSeen.get(p) },
+    })
+    const told = new Set<string>([p])
+    for (const c of this.conversationsOf.get(p) ?? []) {
+      for (const other of this.members.get(c) ?? []) {
+        if (told.has(other)) continue
+        told.add(other)
+        for (const s of this.byParticipant.get(other) ?? []) s.sendRaw(frame)
+      }
+    }
   }
 
   /** Closes every session of a participant on this node (deactivated, deleted). */

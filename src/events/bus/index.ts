@@ -1,0 +1,5 @@
+export type { Bus, BusHandler, BusLog } from './bus.js'
+export { MemoryBus, MemoryHub, type MemoryBusOptions } from './memory-bus.js'
+export { NatsBus, type NatsBusOptions } from './nats-bus.js'
+export { openBus, type OpenBusOptions } from './open-bus.js'
+export { checkSubject, subjectMatches, subjectToken } from './subjects.js'
