@@ -11,6 +11,10 @@ import { buildHttp } from './http/server.js'
 import { createMetrics } from './http/metrics.js'
 import { allOps } from './ops/registry.js'
 import { Hub } from './ws/hub.js'
+import { hostname } from 'node:os'
+import { randomBytes } from 'node:crypto'
+import { openBus, type Bus } from './events/bus/index.js'
+import { publishCommittedEvents } from './events/publisher.js'
 import { registerGateway } from './ws/gateway.js'
 import type { Services } from './ops/context.js'
 
@@ -30,6 +34,8 @@ export interface ParleyOptions {
   /** An already open store (tests share one per file). */
   db?: Db
   events?: EventSink
+  /** An already open bus (tests model several nodes in one process with a shared MemoryHub). */
+  bus?: Bus
 }
 
 /** Composition root: config → store → event sink → send queue → auth → HTTP. */
@@ -59,8 +65,11 @@ export async function createParley(config: Config, opts: ParleyOptions = {}): Pr
     audience: config.jwtAudience,
     issuer: config.jwtIssuer,
   })
-  const hub = new Hub(db, log)
-  const unsubscribe = events.subscribe((evs) => hub.receive(evs))
+  const node = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
+  const bus = opts.bus ?? (await openBus({ natsUrl: config.natsUrl, prefix: config.natsPrefix, log, name: node }))
+  // Committed events go out on the bus; every node's hub (this one included) takes them from there.
+  const unsubscribe = publishCommittedEvents(events, bus)
+  const hub = new Hub(db, bus, log, { node, resyncMs: config.resyncIntervalMs })
   const services: Services = {
     config: { ...config, serverKey: serverKey.value, jwtSecret: jwtSecret.value },
     db,
@@ -83,7 +92,9 @@ export async function createParley(config: Config, opts: ParleyOptions = {}): Pr
     generated: { serverKey: serverKey.generated, jwtSecret: jwtSecret.generated },
     async close() {
       unsubscribe()
+      hub.close()
       await app.close()
+      if (!opts.bus) await bus.close()
       await sends.close()
       if (!opts.db) await db.close()
     },

@@ -43,6 +43,10 @@ export interface Config {
   wsAuthTimeoutMs: number
   /** Most events `sync` replays for one conversation before answering `reset` instead. */
   syncMaxEventsPerConversation: number
+  /** Prefix of every NATS subject, so several clusters can share one NATS. */
+  natsPrefix: string
+  /** How often a node checks the log for events whose publish it missed (ms). */
+  resyncIntervalMs: number
 }
 
 type Env = Record<string, string | undefined>
@@ -84,5 +88,7 @@ export function loadConfig(env: Env = process.env): Config {
     wsMaxBufferedBytes: int(env, 'PARLEY_WS_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024),
     wsAuthTimeoutMs: int(env, 'PARLEY_WS_AUTH_TIMEOUT_MS', 10_000, 100),
     syncMaxEventsPerConversation: int(env, 'PARLEY_SYNC_MAX_EVENTS', 500, 1),
+    resyncIntervalMs: int(env, 'PARLEY_RESYNC_INTERVAL_MS', 2_000, 50),
+    natsPrefix: env.PARLEY_NATS_PREFIX || 'parley.',
   }
 }

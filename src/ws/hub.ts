@@ -1,8 +1,12 @@
 import type { Logger } from 'pino'
 import type { Db } from '../store/db.js'
+import type { Bus } from '../events/bus/bus.js'
 import type { StoredEvent } from '../events/event-types.js'
 import { toEventFrame } from '../events/event-frame.js'
+import { conversationSubject, joinersOf, participantSubject, type ConversationMessage } from '../events/publisher.js'
 import { listEventsBetween } from '../sync/sync.sql.js'
+import { ClusterPresence } from './cluster-presence.js'
+import { findConversationPositions, findLocalCoMembers } from './hub.sql.js'
 
 /** At most one typing fan-out per participant and conversation this often. */
 export const TYPING_EVERY_MS = 1_000
@@ -16,15 +20,28 @@ export interface HubSession {
   close(code: number, reason: string): void
 }
 
+export interface HubOptions {
+  /** This node's name on the bus (presence claims). */
+  node: string
+  /** How often every followed conversation's last seq is compared with what was delivered. */
+  resyncMs: number
+  heartbeatMs?: number
+}
+
+type ControlMessage = { k: 'close'; participantId: string; code: number; reason: string }
+
 /**
- * Node-local routing of committed events to the sessions of members, in seq order per
- * conversation, each seq once.
+ * Delivers committed events to this node's sessions, in seq order per conversation, each seq
+ * once, on one node or many.
  *
- * The hub tracks, per conversation that has a member connected here, the last seq it
- * delivered. An event at or below it is a duplicate and dropped; one beyond the next is held
- * while the missing ones are read back from the event log (they are committed: seqs commit in
- * order). Sessions that connect later catch up with `sync`; the hub only carries what happens
- * while they are connected.
+ * The node follows (subscribes on the bus to) exactly the conversations that a participant
+ * connected here is in, and keeps per conversation the last seq it delivered. An event at or
+ * below it is dropped as a duplicate; one beyond the next is held while the missing seqs are
+ * read back from the event log (they are committed: seqs commit in order). Publishes are a fast
+ * path that may be lost (a node killed between COMMIT and publish); every `resyncMs`, and after
+ * the bus reconnects, the node compares each followed conversation's last seq in the database
+ * with what it delivered and reads what is missing from the log. Sessions that connect later
+ * catch up with `sync`.
  */
 export class Hub {
   private readonly byParticipant = new Map<string, Set<HubSession>>()
@@ -33,16 +50,41 @@ export class Hub {
   /** participant → conversations they are in (for detaching). */
   private readonly conversationsOf = new Map<string, Set<string>>()
   private readonly delivered = new Map<string, number>()
+  private readonly subscriptions = new Map<string, () => void>()
+  /** participant → their own subject's subscription (joins reach the node they are on). */
+  private readonly personal = new Map<string, () => void>()
   private readonly held = new Map<string, Map<number, StoredEvent>>()
   private readonly filling = new Set<string>()
   private readonly lastTyping = new Map<string, number>()
-  /** When each participant's last session on this node closed (presence `lastSeenAt`). */
-  private readonly lastSeen = new Map<string, string>()
+  private readonly presence: ClusterPresence
+  private readonly cleanups: (() => void)[] = []
 
   constructor(
     private readonly db: Db,
+    private readonly bus: Bus,
     private readonly log: Logger,
-  ) {}
+    opts: HubOptions,
+  ) {
+    this.presence = new ClusterPresence(
+      bus,
+      opts.node,
+      () => this.byParticipant.keys(),
+      (p) => this.byParticipant.has(p),
+      (p, online, lastSeenAt) => void this.announcePresence(p, online, lastSeenAt),
+      opts.heartbeatMs,
+    )
+    this.cleanups.push(
+      bus.subscribe('control', (payload) => {
+        const m = JSON.parse(payload) as ControlMessage
+        if (m.k === 'close') for (const s of [...(this.byParticipant.get(m.participantId) ?? [])]) s.close(m.code, m.reason)
+      }),
+      bus.onReconnect(() => void this.resync([...this.delivered.keys()])),
+      () => this.presence.close(),
+    )
+    const timer = setInterval(() => void this.resync([...this.delivered.keys()]), opts.resyncMs)
+    timer.unref()
+    this.cleanups.push(() => clearInterval(timer))
+  }
 
   get sessionCount(): number {
     let n = 0
@@ -50,9 +92,25 @@ export class Hub {
     return n
   }
 
+  close(): void {
+    for (const c of this.cleanups.splice(0)) c()
+    for (const off of [...this.subscriptions.values(), ...this.personal.values()]) off()
+    this.subscriptions.clear()
+    this.personal.clear()
+  }
+
   /**
-   * Registers a session with the conversations its participant is in and their current last
-   * seqs (read by the caller just before). Events after those seqs are delivered from now on.
+   * Once subscriptions made just now are live on the bus, reads from the log what those
+   * conversations committed in between: nothing falls between "followed" and "subscribed".
+   */
+  private settle(conversationIds: string[]): void {
+    if (conversationIds.length) void this.bus.flush().then(() => this.resync(conversationIds), () => undefined)
+  }
+
+  /**
+   * Registers a session with the conversations its participant is in and their last seqs
+   * (read just before). Events after those seqs are delivered from now on; once the new
+   * subscriptions are live on the bus, the log is checked for anything committed in between.
    */
   attach(session: HubSession, memberships: { conversationId: string; lastSeq: number }[]): void {
     const p = session.participantId
@@ -60,8 +118,12 @@ export class Hub {
     const first = !sessions
     if (!sessions) this.byParticipant.set(p, (sessions = new Set()))
     sessions.add(session)
-    for (const m of memberships) this.track(p, m.conversationId, m.lastSeq)
-    if (first) this.announcePresence(p, true)
+    if (first) {
+      this.personal.set(p, this.bus.subscribe(participantSubject(p), (payload) => this.onConversationMessage(payload)))
+    }
+    const fresh = memberships.filter((m) => this.track(p, m.conversationId, m.lastSeq)).map((m) => m.conversationId)
+    this.settle(fresh)
+    if (first) this.presence.localUp(p)
   }
 
   detach(session: HubSession): void {
@@ -70,22 +132,27 @@ export class Hub {
     if (!sessions) return
     sessions.delete(session)
     if (sessions.size) return
-    this.lastSeen.set(p, new Date().toISOString())
-    this.announcePresence(p, false)
     this.byParticipant.delete(p)
+    this.personal.get(p)?.()
+    this.personal.delete(p)
+    this.presence.localDown(p)
     for (const c of this.conversationsOf.get(p) ?? []) this.untrack(p, c)
     this.conversationsOf.delete(p)
   }
 
-  /** Online here, and when last seen here (for participants with no session now). */
+  /** Closes every session of a participant, on every node (deactivated, deleted, key rotated). */
+  closeParticipant(participantId: string, code: number, reason: string): void {
+    const m: ControlMessage = { k: 'close', participantId, code, reason }
+    this.bus.publish('control', JSON.stringify(m))
+  }
+
   presenceOf(participantId: string): { online: boolean; lastSeenAt: string | null } {
-    const online = this.byParticipant.has(participantId)
-    return { online, lastSeenAt: online ? null : (this.lastSeen.get(participantId) ?? null) }
+    return this.presence.presenceOf(participantId)
   }
 
   /**
-   * A `typing` event to the sessions here of the conversation's other members. Never stored,
-   * never replayed; repeats within TYPING_EVERY_MS of the last fan-out are absorbed.
+   * A `typing` event for the conversation's other members, on every node. Never stored, never
+   * replayed; repeats within TYPING_EVERY_MS of the last fan-out from this node are absorbed.
    */
   typing(conversationId: string, participantId: string, expiresAt: string): void {
     const key = `${conversationId}\u0000${participantId}`
@@ -93,53 +160,42 @@ export class Hub {
     if (now - (this.lastTyping.get(key) ?? 0) < TYPING_EVERY_MS) return
     if (this.lastTyping.size > 100_000) this.lastTyping.clear()
     this.lastTyping.set(key, now)
-    const frame = JSON.stringify({ type: 'event', event: 'typing', conversationId, data: { userId: participantId, expiresAt } })
-    for (const p of this.members.get(conversationId) ?? []) {
-      if (p === participantId) continue
-      for (const s of this.byParticipant.get(p) ?? []) s.sendRaw(frame)
-    }
+    const m: ConversationMessage = { k: 'typing', conversationId, userId: participantId, expiresAt }
+    this.bus.publish(conversationSubject(conversationId), JSON.stringify(m))
   }
 
-  /**
-   * Tells the participants connected here who share a conversation with `p` that `p` came
-   * online or went offline (each of them once, however many conversations they share).
-   */
-  private announcePresence(p: string, online: boolean): void {
-    const frame = JSON.stringify({
-      type: 'event',
-      event: 'presence',
-      data: { userId: p, online, lastSeenAt: online ? null : this.lastSeen.get(p) },
-    })
-    const told = new Set<string>([p])
-    for (const c of this.conversationsOf.get(p) ?? []) {
-      for (const other of this.members.get(c) ?? []) {
-        if (told.has(other)) continue
-        told.add(other)
-        for (const s of this.byParticipant.get(other) ?? []) s.sendRaw(frame)
-      }
-    }
-  }
-
-  /** Closes every session of a participant on this node (deactivated, deleted). */
-  closeParticipant(participantId: string, code: number, reason: string): void {
-    for (const s of [...(this.byParticipant.get(participantId) ?? [])]) s.close(code, reason)
-  }
-
-  /** Committed events, in seq order per conversation (the event sink's contract). */
+  /** Committed events, in seq order per conversation. */
   receive(events: StoredEvent[]): void {
     for (const e of events) this.route(e)
   }
 
-  private track(p: string, conversationId: string, lastSeq: number): void {
+  private onConversationMessage(payload: string): void {
+    const m = JSON.parse(payload) as ConversationMessage
+    if (m.k === 'events') return this.receive(m.events)
+    const frame = JSON.stringify({ type: 'event', event: 'typing', conversationId: m.conversationId, data: { userId: m.userId, expiresAt: m.expiresAt } })
+    for (const p of this.members.get(m.conversationId) ?? []) {
+      if (p === m.userId) continue
+      for (const s of this.byParticipant.get(p) ?? []) s.sendRaw(frame)
+    }
+  }
+
+  /** Follows a conversation for a local participant; true when the node did not follow it yet. */
+  private track(p: string, conversationId: string, lastSeq: number): boolean {
     let local = this.members.get(conversationId)
+    const fresh = !local
     if (!local) {
       this.members.set(conversationId, (local = new Set()))
       this.delivered.set(conversationId, lastSeq)
+      this.subscriptions.set(
+        conversationId,
+        this.bus.subscribe(conversationSubject(conversationId), (payload) => this.onConversationMessage(payload)),
+      )
     }
     local.add(p)
     let convs = this.conversationsOf.get(p)
     if (!convs) this.conversationsOf.set(p, (convs = new Set()))
     convs.add(conversationId)
+    return fresh
   }
 
   private untrack(p: string, conversationId: string): void {
@@ -151,28 +207,28 @@ export class Hub {
     this.members.delete(conversationId)
     this.delivered.delete(conversationId)
     this.held.delete(conversationId)
+    this.subscriptions.get(conversationId)?.()
+    this.subscriptions.delete(conversationId)
   }
 
   private route(e: StoredEvent): void {
     const c = e.conversationId
     let last = this.delivered.get(c)
     if (last === undefined) {
-      // Nobody here is in this conversation, unless this very event brings a local participant in.
-      const joining = joiners(e).filter((p) => this.byParticipant.has(p))
+      // Not followed here, unless this very event brings a local participant in.
+      const joining = joinersOf(e).filter((p) => this.byParticipant.has(p))
       if (!joining.length) return
-      this.delivered.set(c, (last = e.seq - 1))
-      this.members.set(c, new Set())
+      last = e.seq - 1
     }
     if (e.seq <= last) return
     if (e.seq > last + 1) {
       let held = this.held.get(c)
       if (!held) this.held.set(c, (held = new Map()))
       held.set(e.seq, e)
-      this.fillGap(c)
+      this.fill(c, Math.max(...held.keys()))
       return
     }
     this.deliver(e)
-    // Deliver whatever was held and is now next.
     const held = this.held.get(c)
     while (held?.size) {
       const next = held.get(this.delivered.get(c)! + 1)
@@ -185,8 +241,9 @@ export class Hub {
 
   private deliver(e: StoredEvent): void {
     const c = e.conversationId
+    for (const p of joinersOf(e)) if (this.byParticipant.has(p) && this.track(p, c, e.seq - 1)) this.settle([c])
+    if (!this.members.has(c)) return
     this.delivered.set(c, e.seq)
-    for (const p of joiners(e)) if (this.byParticipant.has(p)) this.track(p, c, e.seq - 1)
     const frame = JSON.stringify(toEventFrame(e))
     for (const p of this.members.get(c) ?? []) for (const s of this.byParticipant.get(p) ?? []) s.sendRaw(frame)
     // A removed member gets the event about their own removal, and nothing after it.
@@ -196,36 +253,57 @@ export class Hub {
     }
   }
 
-  /** Reads the missing seqs of a conversation back from the log and routes them. */
-  private fillGap(conversationId: string): void {
+  /** Compares followed conversations' last seqs in the log with what was delivered; fills the difference. */
+  private async resync(conversationIds: string[]): Promise<void> {
+    if (!conversationIds.length) return
+    try {
+      for (const { id, last_seq } of await findConversationPositions(this.db, conversationIds)) {
+        const delivered = this.delivered.get(id)
+        if (delivered !== undefined && last_seq > delivered) this.fill(id, last_seq)
+      }
+    } catch (err) {
+      this.log.warn({ err }, 'could not compare delivered positions with the log; will retry')
+    }
+  }
+
+  /** Reads a conversation's events after what was delivered, up to `upTo`, from the log, and routes them. */
+  private fill(conversationId: string, upTo: number): void {
     if (this.filling.has(conversationId)) return
     this.filling.add(conversationId)
     // Let events already on their way in this turn arrive first; most gaps close by themselves.
     setImmediate(async () => {
       try {
         const from = this.delivered.get(conversationId)
-        const held = this.held.get(conversationId)
-        if (from === undefined || !held?.size) return
-        const upTo = Math.max(...held.keys())
+        if (from === undefined || from >= upTo) return
         for (const e of await listEventsBetween(this.db, conversationId, from, upTo)) this.route(e)
       } catch (err) {
         this.log.warn({ err, conversationId }, 'could not fill a gap in delivered events; clients will sync')
       } finally {
         this.filling.delete(conversationId)
-        if (this.held.get(conversationId)?.size) this.fillGap(conversationId)
+        const held = this.held.get(conversationId)
+        if (held?.size) this.fill(conversationId, Math.max(...held.keys()))
       }
     })
   }
-}
 
-/** Participants an event makes members of its conversation. */
-function joiners(e: StoredEvent): string[] {
-  if (e.type === 'member.added') {
-    const m = (e.data as { member?: { userId?: string } }).member
-    return m?.userId ? [m.userId] : []
+  /** Tells the participants connected here who share a conversation with `p` that `p` came online or went offline. */
+  private async announcePresence(p: string, online: boolean, lastSeenAt: string | null): Promise<void> {
+    const local = [...this.byParticipant.keys()].filter((x) => x !== p)
+    if (!local.length) return
+    try {
+      const coMembers = this.conversationsOf.has(p)
+        ? this.localCoMembers(p)
+        : await findLocalCoMembers(this.db, p, local)
+      const frame = JSON.stringify({ type: 'event', event: 'presence', data: { userId: p, online, lastSeenAt } })
+      for (const other of coMembers) for (const s of this.byParticipant.get(other) ?? []) s.sendRaw(frame)
+    } catch (err) {
+      this.log.warn({ err }, 'could not announce presence')
+    }
   }
-  if (e.type === 'conversation.created') {
-    return ((e.data as { members?: { id: string }[] }).members ?? []).map((m) => m.id)
+
+  private localCoMembers(p: string): Set<string> {
+    const out = new Set<string>()
+    for (const c of this.conversationsOf.get(p) ?? []) for (const other of this.members.get(c) ?? []) if (other !== p) out.add(other)
+    return out
   }
-  return []
 }

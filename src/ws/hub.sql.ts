@@ -1,0 +1,17 @@
+import type { Queryable } from '../store/db.js'
+
+/** The last seq of each of these conversations (what the hub compares with what it delivered). */
+export async function findConversationPositions(q: Queryable, ids: string[]) {
+  return q.query<{ id: string; last_seq: number }>('SELECT id, last_seq FROM conversations WHERE id = ANY($1::uuid[])', [ids])
+}
+
+/** Which of `candidates` share a conversation with `participantId`. */
+export async function findLocalCoMembers(q: Queryable, participantId: string, candidates: string[]): Promise<Set<string>> {
+  const rows = await q.query<{ member_id: string }>(
+    `SELECT DISTINCT o.member_id FROM members mine
+       JOIN members o ON o.conversation_id = mine.conversation_id
+      WHERE mine.member_id = $1 AND o.member_id = ANY($2::text[]) AND o.member_id <> $1`,
+    [participantId, candidates],
+  )
+  return new Set(rows.map((r) => r.member_id))
+}
