@@ -1,0 +1,137 @@
+// Copied by scripts/gen-client.ts from src/protocol/frames.ts. Do not edit: run `npm run gen:client`.
+/**
+ * The WebSocket wire protocol of `GET /v1/ws`, in one place: every frame either side may send,
+ * as discriminated unions on `type`, plus the close codes. Shared by the server, the SDK and
+ * the web client (type-only imports: nothing here runs).
+ *
+ * All frames are JSON text. A client authenticates with `?token=` on the upgrade or with an
+ * `auth` frame first; the server then sends `session.ready`.
+ */
+
+/** Bumped on any incompatible change; sent in `session.ready`. */
+export const PROTOCOL_VERSION = 1
+
+// ---------------------------------------------------------------------------------------------
+// Client → server
+
+/** Authenticate when no `?token=` was given on the upgrade. Must be the first frame. */
+export interface AuthFrame {
+  type: 'auth'
+  token: string
+}
+
+/**
+ * Call any operation by its id, with the same input as its HTTP body (path parameters inside
+ * `data`). Example: `{ "type": "call", "id": "c1", "op": "send-message", "data": { … } }`.
+ */
+export interface CallFrame {
+  type: 'call'
+  /** Client-chosen, echoed in the result; 1–64 characters. */
+  id: string
+  op: string
+  data?: Record<string, unknown>
+}
+
+/** Liveness: answered with `pong`. Any frame counts as activity for the idle timeout. */
+export interface PingFrame {
+  type: 'ping'
+}
+
+export type ClientFrame = AuthFrame | CallFrame | PingFrame
+
+// ---------------------------------------------------------------------------------------------
+// Server → client
+
+export interface ResultOk {
+  type: 'result'
+  id: string
+  ok: true
+  data: unknown
+}
+
+export interface ResultError {
+  type: 'result'
+  id: string
+  ok: false
+  error: { code: string; detail: string; errors?: { path: string; message: string }[]; retryable: boolean }
+}
+
+/**
+ * A durable event of a conversation the user is in, with that conversation's `seq`.
+ * Example: `{ "type": "event", "event": "message.created", "conversationId": "…", "seq": 42, "data": { … } }`.
+ */
+export interface EventFrame {
+  type: 'event'
+  event: string
+  conversationId: string
+  seq: number
+  actorId: string | null
+  createdAt: string
+  data: unknown
+}
+
+/** An ephemeral event (no seq): `typing` or `presence`. Never stored, never replayed. */
+export interface EphemeralFrame {
+  type: 'event'
+  event: 'typing' | 'presence'
+  conversationId?: string
+  data: unknown
+}
+
+/** First frame after authentication: who you are and your unread summary. */
+export interface SessionReadyFrame {
+  type: 'session.ready'
+  protocol: number
+  sessionId: string
+  participant: { id: string; kind: 'user' | 'agent' }
+  /** Conversations with something unread, each with its count and last seq. */
+  unread: { conversationId: string; unreadCount: number; lastSeq: number }[]
+  /** Limits the server enforces on this session. */
+  limits: { maxFrameBytes: number; framesPerSecond: number; idleTimeoutMs: number }
+}
+
+export interface PongFrame {
+  type: 'pong'
+}
+
+/** A frame the server could not answer as a `result` (not JSON, unknown type, no id). */
+export interface ErrorFrame {
+  type: 'error'
+  error: { code: string; detail: string }
+}
+
+export type ServerFrame = ResultOk | ResultError | EventFrame | EphemeralFrame | SessionReadyFrame | PongFrame | ErrorFrame
+
+// ---------------------------------------------------------------------------------------------
+// Close codes
+
+/**
+ * Why the server closed the socket, and whether a client should reconnect. "Reconnect" means
+ * reconnect with backoff and call `sync` with the last seq seen per conversation.
+ */
+export const CloseCode = {
+  /** Server shutting down or restarting: reconnect (to another node). */
+  GoingAway: 1001,
+  /** Unexpected server error: reconnect. */
+  ServerError: 1011,
+  /** Token missing, invalid or expired: do not reconnect with the same token; get a new one. */
+  Unauthorized: 4001,
+  /** The Origin is not allowed: do not reconnect. */
+  ForbiddenOrigin: 4003,
+  /** The participant was deactivated or deleted: do not reconnect. */
+  Deactivated: 4004,
+  /** No `auth` frame in time after the upgrade: reconnect. */
+  AuthTimeout: 4008,
+  /** Too many frames per second, or a frame over the size limit: reconnect after backoff. */
+  PolicyViolation: 4009,
+  /** This client read too slowly and its outgoing buffer filled: reconnect and sync. */
+  SlowConsumer: 4010,
+  /** Silent longer than the idle timeout: reconnect. */
+  IdleTimeout: 4011,
+} as const
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
+
+/** Whether a client should reconnect after the server closed with `code`. */
+export function shouldReconnect(code: number): boolean {
+  return !([CloseCode.Unauthorized, CloseCode.ForbiddenOrigin, CloseCode.Deactivated] as number[]).includes(code)
+}
