@@ -80,6 +80,7 @@ export async function createParley(config: Config, opts: ParleyOptions = {}): Pr
     realtime: {
       closeParticipant: (id, code, reason) => hub.closeParticipant(id, code, reason),
       typing: (conversationId, participantId, expiresAt) => hub.typing(conversationId, participantId, expiresAt),
+      delivered: (conversationId, participantId, seq) => hub.announceDelivery(conversationId, participantId, seq),
       presenceOf: (id) => hub.presenceOf(id),
     },
   }

@@ -31,6 +31,7 @@ export interface MemberRow {
   role: 'admin' | 'member'
   can_post: boolean
   last_read_seq: number
+  last_delivered_seq: number
   starred: boolean
   mute_until: Date | null
   notify_level: 'all' | 'mentions' | 'none'
@@ -42,7 +43,7 @@ export const CONVERSATION_COLUMNS =
   'c.agent_id, c.created_by, c.member_count, c.last_seq, c.last_message_seq, c.last_activity_at, c.archived_at, c.created_at, c.updated_at'
 
 export const MEMBER_COLUMNS =
-  'm.conversation_id, m.member_id, m.role, m.can_post, m.last_read_seq, m.starred, m.mute_until, m.notify_level, m.joined_at'
+  'm.conversation_id, m.member_id, m.role, m.can_post, m.last_read_seq, m.last_delivered_seq, m.starred, m.mute_until, m.notify_level, m.joined_at'
 
 export async function findConversation(q: Queryable, id: string): Promise<ConversationRow | undefined> {
   return (await q.query<ConversationRow>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = $1`, [id]))[0]

@@ -16,6 +16,7 @@ export const participantSubject = (participantId: string) => `user.${subjectToke
 export type ConversationMessage =
   | { k: 'events'; events: StoredEvent[] }
   | { k: 'typing'; conversationId: string; userId: string; expiresAt: string }
+  | { k: 'delivery'; conversationId: string; userId: string; lastDeliveredSeq: number }
 
 /**
  * Publishes every committed event of this node on its conversation's subject, one message per

@@ -6,6 +6,7 @@ import { isParticipant, type OpContext } from '../ops/context.js'
 import { loadConversationFor, postingRefusal } from '../conversations/access.js'
 import { uuidv7, isUuid } from '../lib/ids.js'
 import { Message } from './messages.schemas.js'
+import { findReceipts } from '../reads/reads.sql.js'
 import {
   findMessageById,
   hasMessageBefore,
@@ -154,6 +155,16 @@ export const listMessagesOp = defineOp({
   output: Type.Object({
     data: Type.Array(Message),
     page: Type.Object({ hasBefore: Type.Boolean(), hasAfter: Type.Boolean() }),
+    receipts: Type.Object(
+      {
+        deliveredUpTo: Type.Integer({ description: 'every other member has received up to this seq' }),
+        readUpTo: Type.Integer({ description: 'every other member has read up to this seq' }),
+        others: Type.Integer({ description: 'how many other members' }),
+        delivered: Type.Array(Type.Integer(), { description: 'each other member’s delivered cursor (for "delivered to 3 of 5")' }),
+        read: Type.Array(Type.Integer(), { description: 'each other member’s read cursor' }),
+      },
+      { description: 'status of a message of seq S: read if S ≤ readUpTo, delivered if S ≤ deliveredUpTo, else sent' },
+    ),
   }),
   async run(ctx, input) {
     const given = (['before', 'after', 'around'] as const).filter((k) => input[k] !== undefined)
@@ -169,7 +180,7 @@ export const listMessagesOp = defineOp({
       const more = rows.length > limit
       rows = rows.slice(0, limit)
       hasBefore = await hasMessageBefore(db, conv.id, rows.length ? rows[0].seq : input.after + 1)
-      return page(rows, hasBefore, more)
+      return page(ctx, conv.id, rows, hasBefore, more)
     }
     if (input.around !== undefined) {
       // Half before, half from `around` on; when one side runs short the other fills the page.
@@ -178,19 +189,30 @@ export const listMessagesOp = defineOp({
       let olderTake = Math.min(older.length, Math.floor(limit / 2))
       const newerTake = Math.min(newer.length, limit - olderTake)
       olderTake = Math.min(older.length, limit - newerTake)
-      return page([...older.slice(0, olderTake).reverse(), ...newer.slice(0, newerTake)], older.length > olderTake, newer.length > newerTake)
+      return page(ctx, conv.id, [...older.slice(0, olderTake).reverse(), ...newer.slice(0, newerTake)], older.length > olderTake, newer.length > newerTake)
     }
     rows = await listMessagesBefore(db, conv.id, input.before ?? null, limit + 1)
     hasBefore = rows.length > limit
     rows = rows.slice(0, limit).reverse()
     const last = rows.length ? rows[rows.length - 1].seq : (input.before ?? newest + 1) - 1
-    return page(rows, hasBefore, newest > last)
+    return page(ctx, conv.id, rows, hasBefore, newest > last)
   },
 })
 
-const page = (rows: MessageRow[], hasBefore: boolean, hasAfter: boolean) => ({
-  data: rows.map(toMessageView),
-  page: { hasBefore, hasAfter },
-})
+async function page(ctx: OpContext, conversationId: string, rows: MessageRow[], hasBefore: boolean, hasAfter: boolean) {
+  const r = await findReceipts(ctx.services.db, conversationId, ctx.actor.kind === 'server' ? null : ctx.actor.id)
+  const cursors = r.cursors ?? []
+  return {
+    data: rows.map(toMessageView),
+    page: { hasBefore, hasAfter },
+    receipts: {
+      deliveredUpTo: r.delivered_up_to ?? 0,
+      readUpTo: r.read_up_to ?? 0,
+      others: r.others,
+      delivered: cursors.map((c) => c.d).sort((a, b) => a - b),
+      read: cursors.map((c) => c.r).sort((a, b) => a - b),
+    },
+  }
+}
 
 export const messagesOps = [sendMessageOp, listMessagesOp, getMessageOp]

@@ -31,6 +31,8 @@ export interface Realtime {
   closeParticipant(participantId: string, code: number, reason: string): void
   /** Fans a `typing` event out to the conversation's other connected members (throttled). */
   typing(conversationId: string, participantId: string, expiresAt: string): void
+  /** Tells the conversation's other connected members how far a member has received (ephemeral). */
+  delivered(conversationId: string, participantId: string, lastDeliveredSeq: number): void
   /** Whether a participant has a connected device, and when one was last connected. */
   presenceOf(participantId: string): { online: boolean; lastSeenAt: string | null }
 }

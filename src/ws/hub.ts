@@ -164,6 +164,12 @@ export class Hub {
     this.bus.publish(conversationSubject(conversationId), JSON.stringify(m))
   }
 
+  /** An ephemeral `delivery` event (a member's delivered cursor moved) for the other members, on every node. */
+  announceDelivery(conversationId: string, participantId: string, lastDeliveredSeq: number): void {
+    const m: ConversationMessage = { k: 'delivery', conversationId, userId: participantId, lastDeliveredSeq }
+    this.bus.publish(conversationSubject(conversationId), JSON.stringify(m))
+  }
+
   /** Committed events, in seq order per conversation. */
   receive(events: StoredEvent[]): void {
     for (const e of events) this.route(e)
@@ -172,7 +178,11 @@ export class Hub {
   private onConversationMessage(payload: string): void {
     const m = JSON.parse(payload) as ConversationMessage
     if (m.k === 'events') return this.receive(m.events)
-    const frame = JSON.stringify({ type: 'event', event: 'typing', conversationId: m.conversationId, data: { userId: m.userId, expiresAt: m.expiresAt } })
+    const frame = JSON.stringify(
+      m.k === 'typing'
+        ? { type: 'event', event: 'typing', conversationId: m.conversationId, data: { userId: m.userId, expiresAt: m.expiresAt } }
+        : { type: 'event', event: 'delivery', conversationId: m.conversationId, data: { userId: m.userId, lastDeliveredSeq: m.lastDeliveredSeq } },
+    )
     for (const p of this.members.get(m.conversationId) ?? []) {
       if (p === m.userId) continue
       for (const s of this.byParticipant.get(p) ?? []) s.sendRaw(frame)

@@ -1331,6 +1331,17 @@ export type MarkConversationReadOutput = {
   unreadCount: number
 }
 
+/** `mark-conversation-delivered` input: Acknowledge receipt: move the caller’s delivered cursor forward to `seq` */
+export type MarkConversationDeliveredInput = {
+  id: string
+  seq: number
+}
+
+/** `mark-conversation-delivered` output. */
+export type MarkConversationDeliveredOutput = {
+  lastDeliveredSeq: number
+}
+
 /** `send-message` input: Send a message; answers after it is durably committed, with its seq */
 export type SendMessageInput = {
   conversationId: string
@@ -1445,6 +1456,19 @@ export type ListMessagesOutput = {
   page: {
     hasBefore: boolean
     hasAfter: boolean
+  }
+  /** status of a message of seq S: read if S ≤ readUpTo, delivered if S ≤ deliveredUpTo, else sent */
+  receipts: {
+    /** every other member has received up to this seq */
+    deliveredUpTo: number
+    /** every other member has read up to this seq */
+    readUpTo: number
+    /** how many other members */
+    others: number
+    /** each other member’s delivered cursor (for "delivered to 3 of 5") */
+    delivered: Array<number>
+    /** each other member’s read cursor */
+    read: Array<number>
   }
 }
 
@@ -1573,6 +1597,7 @@ export interface OpTypes {
   "list-conversation-members": { input: ListConversationMembersInput; output: ListConversationMembersOutput }
   "update-conversation-preferences": { input: UpdateConversationPreferencesInput; output: UpdateConversationPreferencesOutput }
   "mark-conversation-read": { input: MarkConversationReadInput; output: MarkConversationReadOutput }
+  "mark-conversation-delivered": { input: MarkConversationDeliveredInput; output: MarkConversationDeliveredOutput }
   "send-message": { input: SendMessageInput; output: SendMessageOutput }
   "list-messages": { input: ListMessagesInput; output: ListMessagesOutput }
   "get-message": { input: GetMessageInput; output: GetMessageOutput }
@@ -1609,6 +1634,7 @@ export const opRoutes = {
   "list-conversation-members": { path: "/v1/conversations/{id}/members/list", params: ["id"] },
   "update-conversation-preferences": { path: "/v1/conversations/{id}/preferences/update", params: ["id"] },
   "mark-conversation-read": { path: "/v1/conversations/{id}/read", params: ["id"] },
+  "mark-conversation-delivered": { path: "/v1/conversations/{id}/delivered", params: ["id"] },
   "send-message": { path: "/v1/messages/send", params: [] },
   "list-messages": { path: "/v1/messages/list", params: [] },
   "get-message": { path: "/v1/messages/{id}/get", params: ["id"] },
@@ -1645,6 +1671,7 @@ export const opMethods = {
   listConversationMembers: "list-conversation-members",
   updateConversationPreferences: "update-conversation-preferences",
   markConversationRead: "mark-conversation-read",
+  markConversationDelivered: "mark-conversation-delivered",
   sendMessage: "send-message",
   listMessages: "list-messages",
   getMessage: "get-message",

@@ -70,10 +70,13 @@ export interface EventFrame {
   data: unknown
 }
 
-/** An ephemeral event (no seq): `typing` or `presence`. Never stored, never replayed. */
+/**
+ * An ephemeral event (no seq): `typing`, `presence`, or `delivery` (a member's delivered cursor
+ * moved: `{ userId, lastDeliveredSeq }`). Never replayed.
+ */
 export interface EphemeralFrame {
   type: 'event'
-  event: 'typing' | 'presence'
+  event: 'typing' | 'presence' | 'delivery'
   conversationId?: string
   data: unknown
 }
