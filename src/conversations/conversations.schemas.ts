@@ -19,6 +19,7 @@ export const Membership = Type.Object({
   canPost: Type.Boolean({ description: 'whether the caller may post now (role, lock, channel rights, archive)' }),
   lastReadSeq: Type.Integer(),
   unreadCount: Type.Integer({ description: 'messages from others after lastReadSeq (capped at 1000)' }),
+  mentionCount: Type.Integer({ description: 'of those, the ones that mention the caller (capped at 1000)' }),
   joinedAt: Timestamp(),
   preferences: Preferences,
 })

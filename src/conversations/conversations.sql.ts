@@ -89,6 +89,12 @@ export const DETAIL = `${CONVERSATION_COLUMNS},
       SELECT 1 FROM messages x
        WHERE x.conversation_id = c.id AND x.seq > m.last_read_seq AND x.sender_id <> m.member_id AND x.deleted_at IS NULL
        LIMIT 1000) unread) END AS unread_count,
+  CASE WHEN m.member_id IS NULL THEN NULL ELSE (
+    SELECT count(*) FROM (
+      SELECT 1 FROM messages x
+       WHERE x.conversation_id = c.id AND x.seq > m.last_read_seq AND x.sender_id <> m.member_id AND x.deleted_at IS NULL
+         AND m.member_id = ANY (x.mentions)
+       LIMIT 1000) mentioned) END AS mention_count,
   (SELECT to_jsonb(lm) FROM messages lm WHERE lm.conversation_id = c.id AND lm.seq = c.last_message_seq) AS last_message,
   CASE WHEN c.type = 'dm' THEN
     (SELECT array_agg(d.member_id ORDER BY d.member_id) FROM members d WHERE d.conversation_id = c.id) END AS participants`

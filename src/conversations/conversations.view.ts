@@ -9,6 +9,7 @@ import type { ConversationRow, MemberRow } from './conversations.sql.js'
 export interface ConversationListRow extends ConversationRow {
   member?: MemberRow | null
   unread_count?: number | null
+  mention_count?: number | null
   last_message?: MessageRow | null
   participants?: string[] | null
 }
@@ -41,6 +42,7 @@ export function toConversationView(r: ConversationListRow, access: AccessKind, m
           canPost: mayPost(r, m),
           lastReadSeq: m.last_read_seq,
           unreadCount: r.unread_count ?? 0,
+          mentionCount: r.mention_count ?? 0,
           joinedAt: iso(m.joined_at)!,
           preferences: { starred: m.starred, muteUntil: iso(m.mute_until) ?? null, notifyLevel: m.notify_level },
         }

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { defineOp } from '../ops/define-op.js'
 import { forbidden, invalid, invalidField, notFound, ParleyError } from '../ops/errors.js'
-import { Input, Uuid } from '../ops/schemas.js'
+import { Input, ParticipantId, Uuid } from '../ops/schemas.js'
 import { isParticipant, type OpContext } from '../ops/context.js'
 import { loadConversationFor, postingRefusal } from '../conversations/access.js'
 import { uuidv7, isUuid } from '../lib/ids.js'
@@ -39,6 +39,9 @@ export const sendMessageOp = defineOp({
     forwardOf: Type.Optional(Uuid('id of the message to forward')),
     attachmentIds: Type.Optional(Type.Array(Uuid(), { maxItems: 0, description: 'attachments are not yet supported; must be empty' })),
     kind: Type.Optional(Type.Union([Type.Literal('text'), Type.Literal('notice')])),
+    mentions: Type.Optional(
+      Type.Array(ParticipantId(), { maxItems: 50, uniqueItems: true, description: 'participants to mention; counts toward their unread mention counts' }),
+    ),
   }),
   output: Message,
   async run(ctx, input) {
@@ -92,6 +95,7 @@ export const sendMessageOp = defineOp({
         replyToId: input.replyToId ?? null,
         threadRootId,
         forwardOf,
+        mentions: input.mentions ?? [],
       })
       .catch(async (err) => {
         // A non-member learns nothing unless they could read the conversation (invariant 8).

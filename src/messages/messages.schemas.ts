@@ -28,6 +28,7 @@ export const Message = Type.Object(
     replyToId: Nullable(Type.String()),
     threadRootId: Nullable(Type.String({ description: 'the root of the thread a reply belongs to' })),
     forwardOf: Nullable(ForwardOrigin),
+    mentions: Type.Array(Type.String(), { description: 'participants the message mentions' }),
     reactions: Type.Record(Type.String(), Type.Object({ count: Type.Integer(), me: Type.Boolean() }), {
       description: 'emoji → how many reacted and whether the caller did',
     }),

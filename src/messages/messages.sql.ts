@@ -14,6 +14,7 @@ export interface MessageRow {
   reply_to_id: string | null
   thread_root_id: string | null
   forward_of: Message['forwardOf']
+  mentions: string[]
   reply_count: number
   last_reply_at: Date | string | null
   created_at: Date | string
@@ -23,7 +24,7 @@ export interface MessageRow {
 
 export const MESSAGE_COLUMNS =
   'conversation_id, seq, id, sender_id, sender_kind, kind, content, client_msg_id, reply_to_id, thread_root_id, ' +
-  'forward_of, reply_count, last_reply_at, created_at, edited_at, deleted_at'
+  'forward_of, mentions, reply_count, last_reply_at, created_at, edited_at, deleted_at'
 
 export function toMessageView(r: MessageRow): Message {
   return {
@@ -41,6 +42,7 @@ export function toMessageView(r: MessageRow): Message {
     replyToId: r.reply_to_id,
     threadRootId: r.thread_root_id,
     forwardOf: r.forward_of,
+    mentions: r.mentions ?? [],
     reactions: {},
     attachments: [],
     linkPreviews: [],

@@ -28,7 +28,7 @@ export async function sendBatch(q: Queryable, sends: BatchSend[], at: string): P
   const rows = await q.query<{ ord: number; outcome: string; seq: number | null; existing: MessageRow | null }>(
     `SELECT ord, outcome, seq, existing FROM parley_send_batch(
        $1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-       $8::uuid[], $9::uuid[], $10::text[]::jsonb[], $11::text[]::jsonb[], $12::timestamptz)`,
+       $8::uuid[], $9::uuid[], $10::text[]::jsonb[], $11::text[]::jsonb[], $12::text[]::jsonb[], $13::timestamptz)`,
     [
       r.map((m) => m.conversation_id),
       r.map((m) => m.id),
@@ -40,6 +40,7 @@ export async function sendBatch(q: Queryable, sends: BatchSend[], at: string): P
       r.map((m) => m.reply_to_id),
       r.map((m) => m.thread_root_id),
       r.map((m) => (m.forward_of ? JSON.stringify(m.forward_of) : null)),
+      r.map((m) => JSON.stringify(m.mentions)),
       sends.map((s) => JSON.stringify(s.view)),
       at,
     ],

@@ -142,6 +142,9 @@ describeStores('send-message', (h) => {
       [{ conversationId: conv.id, content: 'x', forwardOf: foreign.id }, 400, 'forwardOf'],
       [{ conversationId: conv.id, content: 'x', replyToId: foreign.id, forwardOf: foreign.id }, 400, 'forwardOf'],
       [{ conversationId: conv.id, content: 'x', attachmentIds: [foreign.id] }, 400, 'attachmentIds'],
+      [{ conversationId: conv.id, content: 'x', mentions: ['dup', 'dup'] }, 400, 'mentions'],
+      [{ conversationId: conv.id, content: 'x', mentions: ['has space'] }, 400, 'mentions.0'],
+      [{ conversationId: conv.id, content: 'x', mentions: Array.from({ length: 51 }, (_, i) => `u${i}`) }, 400, 'mentions'],
     ]
     for (const [body, status, path] of cases) {
       const res = await h().call('send-message', body, t)

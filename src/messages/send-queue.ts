@@ -19,6 +19,7 @@ export interface SendRequest {
   replyToId: string | null
   threadRootId: string | null
   forwardOf: MessageRow['forward_of']
+  mentions: string[]
 }
 
 export interface SendResult {
@@ -164,6 +165,7 @@ export class SendQueue {
         reply_to_id: r.replyToId,
         thread_root_id: r.threadRootId,
         forward_of: r.forwardOf,
+        mentions: r.mentions,
         reply_count: 0,
         last_reply_at: null,
         created_at: at,

@@ -86,8 +86,8 @@ export interface SessionReadyFrame {
   protocol: number
   sessionId: string
   participant: { id: string; kind: 'user' | 'agent' }
-  /** Conversations with something unread, each with its count and last seq. */
-  unread: { conversationId: string; unreadCount: number; lastSeq: number }[]
+  /** Conversations with something unread, each with its counts and last seq. */
+  unread: { conversationId: string; unreadCount: number; mentionCount: number; lastSeq: number }[]
   /** Limits the server enforces on this session. */
   limits: { maxFrameBytes: number; framesPerSecond: number; idleTimeoutMs: number }
 }

@@ -6,6 +6,7 @@ export interface MembershipPosition {
   last_seq: number
   last_read_seq: number
   unread_count: number
+  mention_count: number
 }
 
 /** Every conversation the participant is in, with its last seq and the participant's unread count. */
@@ -16,7 +17,12 @@ export async function listMembershipPositions(q: Queryable, memberId: string): P
                SELECT 1 FROM messages x
                 WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq
                   AND x.sender_id <> m.member_id AND x.deleted_at IS NULL
-                LIMIT 1000) u) AS unread_count
+                LIMIT 1000) u) AS unread_count,
+            (SELECT count(*) FROM (
+               SELECT 1 FROM messages x
+                WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq
+                  AND x.sender_id <> m.member_id AND x.deleted_at IS NULL AND m.member_id = ANY (x.mentions)
+                LIMIT 1000) u) AS mention_count
        FROM members m JOIN conversations c ON c.id = m.conversation_id
       WHERE m.member_id = $1`,
     [memberId],

@@ -44,7 +44,7 @@ export async function registerGateway(app: FastifyInstance, services: Services, 
           participant: { id: actor.id, kind: actor.kind },
           unread: memberships
             .filter((m) => m.unread_count > 0)
-            .map((m) => ({ conversationId: m.conversation_id, unreadCount: m.unread_count, lastSeq: m.last_seq })),
+            .map((m) => ({ conversationId: m.conversation_id, unreadCount: m.unread_count, mentionCount: m.mention_count, lastSeq: m.last_seq })),
           limits: { maxFrameBytes: c.wsMaxFrameBytes, framesPerSecond: c.wsFramesPerSecond, idleTimeoutMs: c.wsIdleTimeoutMs },
         })
         ready = true

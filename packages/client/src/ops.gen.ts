@@ -322,6 +322,8 @@ export type ListAgentConversationsOutput = {
         senderKind: "user" | "agent"
         createdAt: string
       } | null
+      /** participants the message mentions */
+      mentions: Array<string>
       /** emoji → how many reacted and whether the caller did */
       reactions: Record<string, {
           count: number
@@ -349,6 +351,8 @@ export type ListAgentConversationsOutput = {
       lastReadSeq: number
       /** messages from others after lastReadSeq (capped at 1000) */
       unreadCount: number
+      /** of those, the ones that mention the caller (capped at 1000) */
+      mentionCount: number
       joinedAt: string
       preferences: {
         starred: boolean
@@ -435,6 +439,8 @@ export type CreateConversationOutput = {
       senderKind: "user" | "agent"
       createdAt: string
     } | null
+    /** participants the message mentions */
+    mentions: Array<string>
     /** emoji → how many reacted and whether the caller did */
     reactions: Record<string, {
         count: number
@@ -462,6 +468,8 @@ export type CreateConversationOutput = {
     lastReadSeq: number
     /** messages from others after lastReadSeq (capped at 1000) */
     unreadCount: number
+    /** of those, the ones that mention the caller (capped at 1000) */
+    mentionCount: number
     joinedAt: string
     preferences: {
       starred: boolean
@@ -524,6 +532,8 @@ export type GetConversationOutput = {
       senderKind: "user" | "agent"
       createdAt: string
     } | null
+    /** participants the message mentions */
+    mentions: Array<string>
     /** emoji → how many reacted and whether the caller did */
     reactions: Record<string, {
         count: number
@@ -551,6 +561,8 @@ export type GetConversationOutput = {
     lastReadSeq: number
     /** messages from others after lastReadSeq (capped at 1000) */
     unreadCount: number
+    /** of those, the ones that mention the caller (capped at 1000) */
+    mentionCount: number
     joinedAt: string
     preferences: {
       starred: boolean
@@ -621,6 +633,8 @@ export type ListConversationsOutput = {
         senderKind: "user" | "agent"
         createdAt: string
       } | null
+      /** participants the message mentions */
+      mentions: Array<string>
       /** emoji → how many reacted and whether the caller did */
       reactions: Record<string, {
           count: number
@@ -648,6 +662,8 @@ export type ListConversationsOutput = {
       lastReadSeq: number
       /** messages from others after lastReadSeq (capped at 1000) */
       unreadCount: number
+      /** of those, the ones that mention the caller (capped at 1000) */
+      mentionCount: number
       joinedAt: string
       preferences: {
         starred: boolean
@@ -726,6 +742,8 @@ export type UpdateConversationOutput = {
       senderKind: "user" | "agent"
       createdAt: string
     } | null
+    /** participants the message mentions */
+    mentions: Array<string>
     /** emoji → how many reacted and whether the caller did */
     reactions: Record<string, {
         count: number
@@ -753,6 +771,8 @@ export type UpdateConversationOutput = {
     lastReadSeq: number
     /** messages from others after lastReadSeq (capped at 1000) */
     unreadCount: number
+    /** of those, the ones that mention the caller (capped at 1000) */
+    mentionCount: number
     joinedAt: string
     preferences: {
       starred: boolean
@@ -814,6 +834,8 @@ export type ArchiveConversationOutput = {
       senderKind: "user" | "agent"
       createdAt: string
     } | null
+    /** participants the message mentions */
+    mentions: Array<string>
     /** emoji → how many reacted and whether the caller did */
     reactions: Record<string, {
         count: number
@@ -841,6 +863,8 @@ export type ArchiveConversationOutput = {
     lastReadSeq: number
     /** messages from others after lastReadSeq (capped at 1000) */
     unreadCount: number
+    /** of those, the ones that mention the caller (capped at 1000) */
+    mentionCount: number
     joinedAt: string
     preferences: {
       starred: boolean
@@ -902,6 +926,8 @@ export type UnarchiveConversationOutput = {
       senderKind: "user" | "agent"
       createdAt: string
     } | null
+    /** participants the message mentions */
+    mentions: Array<string>
     /** emoji → how many reacted and whether the caller did */
     reactions: Record<string, {
         count: number
@@ -929,6 +955,8 @@ export type UnarchiveConversationOutput = {
     lastReadSeq: number
     /** messages from others after lastReadSeq (capped at 1000) */
     unreadCount: number
+    /** of those, the ones that mention the caller (capped at 1000) */
+    mentionCount: number
     joinedAt: string
     preferences: {
       starred: boolean
@@ -992,6 +1020,8 @@ export type ConvertConversationOutput = {
       senderKind: "user" | "agent"
       createdAt: string
     } | null
+    /** participants the message mentions */
+    mentions: Array<string>
     /** emoji → how many reacted and whether the caller did */
     reactions: Record<string, {
         count: number
@@ -1019,6 +1049,8 @@ export type ConvertConversationOutput = {
     lastReadSeq: number
     /** messages from others after lastReadSeq (capped at 1000) */
     unreadCount: number
+    /** of those, the ones that mention the caller (capped at 1000) */
+    mentionCount: number
     joinedAt: string
     preferences: {
       starred: boolean
@@ -1080,6 +1112,8 @@ export type JoinConversationOutput = {
       senderKind: "user" | "agent"
       createdAt: string
     } | null
+    /** participants the message mentions */
+    mentions: Array<string>
     /** emoji → how many reacted and whether the caller did */
     reactions: Record<string, {
         count: number
@@ -1107,6 +1141,8 @@ export type JoinConversationOutput = {
     lastReadSeq: number
     /** messages from others after lastReadSeq (capped at 1000) */
     unreadCount: number
+    /** of those, the ones that mention the caller (capped at 1000) */
+    mentionCount: number
     joinedAt: string
     preferences: {
       starred: boolean
@@ -1280,6 +1316,8 @@ export type UpdateConversationPreferencesOutput = {
       senderKind: "user" | "agent"
       createdAt: string
     } | null
+    /** participants the message mentions */
+    mentions: Array<string>
     /** emoji → how many reacted and whether the caller did */
     reactions: Record<string, {
         count: number
@@ -1307,6 +1345,8 @@ export type UpdateConversationPreferencesOutput = {
     lastReadSeq: number
     /** messages from others after lastReadSeq (capped at 1000) */
     unreadCount: number
+    /** of those, the ones that mention the caller (capped at 1000) */
+    mentionCount: number
     joinedAt: string
     preferences: {
       starred: boolean
@@ -1355,6 +1395,8 @@ export type SendMessageInput = {
   /** attachments are not yet supported; must be empty */
   attachmentIds?: Array<string>
   kind?: "text" | "notice"
+  /** participants to mention; counts toward their unread mention counts */
+  mentions?: Array<string>
 }
 
 /** `send-message` output. */
@@ -1380,6 +1422,8 @@ export type SendMessageOutput = {
     senderKind: "user" | "agent"
     createdAt: string
   } | null
+  /** participants the message mentions */
+  mentions: Array<string>
   /** emoji → how many reacted and whether the caller did */
   reactions: Record<string, {
       count: number
@@ -1435,6 +1479,8 @@ export type ListMessagesOutput = {
       senderKind: "user" | "agent"
       createdAt: string
     } | null
+    /** participants the message mentions */
+    mentions: Array<string>
     /** emoji → how many reacted and whether the caller did */
     reactions: Record<string, {
         count: number
@@ -1500,6 +1546,8 @@ export type GetMessageOutput = {
     senderKind: "user" | "agent"
     createdAt: string
   } | null
+  /** participants the message mentions */
+  mentions: Array<string>
   /** emoji → how many reacted and whether the caller did */
   reactions: Record<string, {
       count: number

@@ -80,6 +80,8 @@ CREATE TABLE messages (
   thread_root_id  uuid,
   -- Snapshot of the forwarded message's origin: { messageId, conversationId, senderId, senderKind, createdAt }.
   forward_of      jsonb,
+  -- Participants the message mentions (their unread mention counts).
+  mentions        text[] NOT NULL DEFAULT '{}',
   reply_count     integer NOT NULL DEFAULT 0,
   last_reply_at   timestamptz,
   created_at      timestamptz NOT NULL,

@@ -23,8 +23,8 @@ $$;
 -- `p_data` is each message's view without its seq; the seq is merged in here.
 CREATE FUNCTION parley_send_batch(
   p_conv uuid[], p_id uuid[], p_sender text[], p_sender_kind text[], p_kind text[], p_content text[],
-  p_client_msg_id text[], p_reply_to uuid[], p_thread_root uuid[], p_forward_of jsonb[], p_data jsonb[],
-  p_at timestamptz)
+  p_client_msg_id text[], p_reply_to uuid[], p_thread_root uuid[], p_forward_of jsonb[], p_mentions jsonb[],
+  p_data jsonb[], p_at timestamptz)
 RETURNS TABLE (ord integer, outcome text, seq bigint, existing jsonb)
 LANGUAGE plpgsql
 -- A batch is at most a few hundred sends and every lookup here has an index, so index nested
@@ -48,8 +48,8 @@ BEGIN
   WITH req AS (
     SELECT r.*
       FROM unnest(p_conv, p_id, p_sender, p_sender_kind, p_kind, p_content, p_client_msg_id,
-                  p_reply_to, p_thread_root, p_forward_of, p_data)
-           WITH ORDINALITY AS r(conv, id, sender, sender_kind, kind, content, cmid, reply_to, thread_root, forward_of, data, o)
+                  p_reply_to, p_thread_root, p_forward_of, p_mentions, p_data)
+           WITH ORDINALITY AS r(conv, id, sender, sender_kind, kind, content, cmid, reply_to, thread_root, forward_of, mentions, data, o)
   ), judged AS (
     SELECT req.*, c.last_seq AS base_seq,
            CASE WHEN c.id IS NULL THEN 'not_found'
@@ -69,9 +69,9 @@ BEGIN
      WHERE j.refusal IS NULL AND j.prior_msg IS NULL AND (j.cmid IS NULL OR j.copy = 1)
   ), ins_messages AS (
     INSERT INTO messages (conversation_id, seq, id, sender_id, sender_kind, kind, content, client_msg_id,
-                          reply_to_id, thread_root_id, forward_of, created_at)
+                          reply_to_id, thread_root_id, forward_of, mentions, created_at)
     SELECT f.conv, f.new_seq, f.id, f.sender, f.sender_kind, f.kind, f.content, f.cmid,
-           f.reply_to, f.thread_root, f.forward_of, p_at
+           f.reply_to, f.thread_root, f.forward_of, ARRAY(SELECT jsonb_array_elements_text(f.mentions)), p_at
       FROM fresh f
     RETURNING 1
   ), ins_events AS (
