@@ -162,5 +162,9 @@ describeStores('websocket limits', (h) => {
 
     const unauth = await TestSocket.open(url)
     expect((await unauth.closed).code).toBe(CloseCode.AuthTimeout)
+
+    const big = (await TestSocket.ready(url, u.token)).socket
+    big.send({ type: 'call', id: 'big', op: 'send-message', data: { conversationId: conv.id, content: 'y'.repeat(3000) } })
+    expect((await big.closed).code).toBe(1009)
   })
-}, { wsIdleTimeoutMs: 400, wsFramesPerSecond: 10, wsMaxBufferedBytes: 4096, wsAuthTimeoutMs: 300 })
+}, { wsIdleTimeoutMs: 400, wsFramesPerSecond: 10, wsMaxBufferedBytes: 4096, wsAuthTimeoutMs: 300, wsMaxFrameBytes: 2048 })
