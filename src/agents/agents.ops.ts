@@ -4,7 +4,8 @@ import type { Actor, OpContext } from '../ops/context.js'
 import { conflict, forbidden, invalidField, notFound } from '../ops/errors.js'
 import { checkMetadata } from '../ops/metadata.js'
 import { transact } from '../ops/transaction.js'
-import { decodeCursor, encodeCursor } from '../lib/cursor.js'
+import { decodeCursor } from '../lib/cursor.js'
+import { keysetPage } from '../lib/page.js'
 import { newAgentKey, sha256Hex } from '../auth/keys.js'
 import { Agent, AgentIdInput, AgentPage, AgentWithKey, CreateAgentInput, ListAgentsInput, UpdateAgentInput } from './agents.schemas.js'
 import { listAgentConversationsOp } from './list-agent-conversations.js'
@@ -100,13 +101,7 @@ export const listAgentsOp = defineOp({
     const limit = input.limit ?? 50
     const after = input.cursor ? decodeCursor(input.cursor, ['timestamp', 'string'] as const) : undefined
     const rows = await listLiveAgents(ctx.services.db, { ownerId, after, limit: limit + 1 })
-    const page = rows.slice(0, limit)
-    const last = page[page.length - 1]
-    const hasMore = rows.length > limit
-    return {
-      data: page.map(toAgentView),
-      page: { hasMore, ...(hasMore ? { nextCursor: encodeCursor([last.cursor_ts, last.id]) } : {}) },
-    }
+    return keysetPage(rows, limit, toAgentView, (last) => [last.cursor_ts, last.id])
   },
 })
 

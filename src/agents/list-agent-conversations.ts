@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox'
 import { defineOp } from '../ops/define-op.js'
 import { forbidden, invalid, notFound } from '../ops/errors.js'
 import { Cursor, Input, Limit, Page, ParticipantId } from '../ops/schemas.js'
-import { decodeCursor, encodeCursor } from '../lib/cursor.js'
+import { decodeCursor } from '../lib/cursor.js'
+import { keysetPage } from '../lib/page.js'
 import { iso } from '../lib/time.js'
 import { findParticipant } from '../users/users.sql.js'
 import { Conversation } from '../conversations/conversations.schemas.js'
@@ -55,15 +56,11 @@ export const listAgentConversationsOp = defineOp({
       after: input.cursor ? decodeCursor(input.cursor, ['timestamp', 'uuid'] as const) : undefined,
       limit: limit + 1,
     })
-    const page = rows.slice(0, limit)
-    const last = page[page.length - 1]
-    const more = rows.length > limit
-    return {
-      data: page.map((r) => ({
-        ...toConversationView(r, actor.kind === 'server' ? 'server' : r.member ? 'member' : 'agent_owner'),
-        agentIds: r.agent_ids,
-      })),
-      page: { hasMore: more, ...(more ? { nextCursor: encodeCursor([iso(last.last_activity_at), last.id]) } : {}) },
-    }
+    return keysetPage(
+      rows,
+      limit,
+      (r) => ({ ...toConversationView(r, actor.kind === 'server' ? 'server' : r.member ? 'member' : 'agent_owner'), agentIds: r.agent_ids }),
+      (last) => [iso(last.last_activity_at), last.id],
+    )
   },
 })

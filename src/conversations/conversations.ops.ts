@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox'
 import { defineOp } from '../ops/define-op.js'
 import { Cursor, Input, Limit, Page, ParticipantId, Uuid } from '../ops/schemas.js'
-import { decodeCursor, encodeCursor } from '../lib/cursor.js'
+import { decodeCursor } from '../lib/cursor.js'
+import { keysetPage } from '../lib/page.js'
 import { iso } from '../lib/time.js'
 import { loadConversationFor } from './access.js'
 import { Conversation, ConversationType } from './conversations.schemas.js'
@@ -59,13 +60,8 @@ export const listConversationsOp = defineOp({
       ctx.actor.kind === 'server'
         ? await listAllConversations(db, filters, after, limit + 1)
         : await listConversationsOfMember(db, ctx.actor.id, filters, after, limit + 1)
-    const page = rows.slice(0, limit)
-    const last = page[page.length - 1]
-    const more = rows.length > limit
-    return {
-      data: page.map((r) => toConversationView(r, ctx.actor.kind === 'server' ? 'server' : 'member')),
-      page: { hasMore: more, ...(more ? { nextCursor: encodeCursor([iso(last.last_activity_at), last.id]) } : {}) },
-    }
+    const access = ctx.actor.kind === 'server' ? 'server' : 'member'
+    return keysetPage(rows, limit, (r) => toConversationView(r, access), (last) => [iso(last.last_activity_at), last.id])
   },
 })
 

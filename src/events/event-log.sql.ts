@@ -70,3 +70,13 @@ export async function listEventsAfter(q: Queryable, conversationId: string, afte
   )
   return rows.map(toStoredEvent)
 }
+
+/** Events of one conversation in (after, upTo], in order (what sync and the hub replay). */
+export async function listEventsBetween(q: Queryable, conversationId: string, after: number, upTo: number): Promise<StoredEvent[]> {
+  const rows = await q.query<EventRow>(
+    `SELECT conversation_id, seq, type, actor_id, data, created_at FROM events
+      WHERE conversation_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
+    [conversationId, after, upTo],
+  )
+  return rows.map(toStoredEvent)
+}

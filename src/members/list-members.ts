@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox'
 import { defineOp } from '../ops/define-op.js'
 import { Cursor, Input, Limit, Page, Uuid } from '../ops/schemas.js'
-import { decodeCursor, encodeCursor } from '../lib/cursor.js'
+import { decodeCursor } from '../lib/cursor.js'
+import { keysetPage } from '../lib/page.js'
 import { iso } from '../lib/time.js'
 import { loadConversationFor } from '../conversations/access.js'
 import { Role } from '../conversations/conversations.schemas.js'
@@ -32,13 +33,7 @@ export const listConversationMembersOp = defineOp({
     const limit = input.limit ?? 50
     const after = input.cursor ? memberCursor(input.cursor) : undefined
     const rows = await listMemberDetails(db, conv.id, { role: input.role, after, limit: limit + 1 })
-    const page = rows.slice(0, limit)
-    const last = page[page.length - 1]
-    const hasMore = rows.length > limit
-    return {
-      data: page.map((m) => toMemberView(conv, m)),
-      page: { hasMore, ...(hasMore ? { nextCursor: encodeCursor([iso(last.joined_at), last.member_id]) } : {}) },
-    }
+    return keysetPage(rows, limit, (m) => toMemberView(conv, m), (last) => [iso(last.joined_at), last.member_id])
   },
 })
 

@@ -5,7 +5,8 @@ import { Input } from '../ops/schemas.js'
 import { UUID_PATTERN } from '../lib/ids.js'
 import { toEventFrame } from '../events/event-frame.js'
 import type { EventFrame } from '../protocol/frames.js'
-import { findRemovals, listEventsBetween, listMembershipPositions } from './sync.sql.js'
+import { findRemovals, listMembershipPositions } from './sync.sql.js'
+import { listEventsBetween } from '../events/event-log.sql.js'
 
 const SyncEvent = Type.Object(
   {

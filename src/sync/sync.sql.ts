@@ -1,5 +1,4 @@
 import type { Queryable } from '../store/db.js'
-import type { StoredEvent } from '../events/event-types.js'
 
 export interface MembershipPosition {
   conversation_id: string
@@ -43,23 +42,4 @@ export async function findRemovals(q: Queryable, memberId: string, since: { conv
       GROUP BY e.conversation_id`,
     [memberId, since.map((s) => s.conversationId), since.map((s) => s.seq)],
   )
-}
-
-interface EventRow {
-  conversation_id: string
-  seq: number
-  type: StoredEvent['type']
-  actor_id: string | null
-  data: Record<string, unknown>
-  created_at: Date
-}
-
-/** Events of one conversation in (after, upTo], in order. */
-export async function listEventsBetween(q: Queryable, conversationId: string, after: number, upTo: number): Promise<StoredEvent[]> {
-  const rows = await q.query<EventRow>(
-    `SELECT conversation_id, seq, type, actor_id, data, created_at FROM events
-      WHERE conversation_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
-    [conversationId, after, upTo],
-  )
-  return rows.map((r) => ({ conversationId: r.conversation_id, seq: r.seq, type: r.type, actorId: r.actor_id, data: r.data, createdAt: r.created_at.toISOString() }))
 }

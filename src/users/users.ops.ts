@@ -3,7 +3,8 @@ import { defineOp } from '../ops/define-op.js'
 import { conflict, notFound } from '../ops/errors.js'
 import { checkMetadata } from '../ops/metadata.js'
 import { Cursor, Input, Limit, Metadata, Name, Nullable, Page, ParticipantId, Url } from '../ops/schemas.js'
-import { decodeCursor, encodeCursor } from '../lib/cursor.js'
+import { decodeCursor } from '../lib/cursor.js'
+import { keysetPage } from '../lib/page.js'
 import { Participant } from './users.schemas.js'
 import { CloseCode } from '../protocol/frames.js'
 import { deactivateParticipant, findParticipant, searchParticipants, toParticipantView, upsertUser } from './users.sql.js'
@@ -69,12 +70,7 @@ export const listUsersOp = defineOp({
       limit: limit + 1,
       includeDeactivated: input.includeDeactivated ?? false,
     })
-    const page = rows.slice(0, limit)
-    const last = page[page.length - 1]
-    return {
-      data: page.map(toParticipantView),
-      page: { hasMore: rows.length > limit, ...(rows.length > limit ? { nextCursor: encodeCursor([last.name.toLowerCase(), last.id]) } : {}) },
-    }
+    return keysetPage(rows, limit, toParticipantView, (last) => [last.name.toLowerCase(), last.id])
   },
 })
 

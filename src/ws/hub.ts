@@ -4,7 +4,7 @@ import type { Bus } from '../events/bus/bus.js'
 import type { StoredEvent } from '../events/event-types.js'
 import { toEventFrame } from '../events/event-frame.js'
 import { conversationSubject, joinersOf, participantSubject, type ConversationMessage } from '../events/publisher.js'
-import { listEventsBetween } from '../sync/sync.sql.js'
+import { listEventsBetween } from '../events/event-log.sql.js'
 import { ClusterPresence } from './cluster-presence.js'
 import { findConversationPositions, findLocalCoMembers } from './hub.sql.js'
 
