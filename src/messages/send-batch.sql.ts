@@ -6,7 +6,7 @@ import type { Message } from './messages.schemas.js'
 /** One send of a batch: the message row to create (its seq is assigned by the batch). */
 export interface BatchSend {
   row: Omit<MessageRow, 'seq'>
-  /** The message's view with a placeholder seq, stored as its message.created event. */
+  /** The message's view (seq 0 until the batch assigns it), stored as its message.created event. */
   view: Message
 }
 
