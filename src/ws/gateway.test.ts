@@ -38,6 +38,12 @@ describeStores('websocket gateway', (h) => {
       .sign(new TextEncoder().encode(h().parley.services.config.jwtSecret!))
     const exp = await TestSocket.open(url, { token: expired })
     expect(await exp.closed).toEqual({ code: CloseCode.Unauthorized, reason: 'the token has expired' })
+    // A token that expires while the socket is open closes it then.
+    const shortLived = await new SignJWT({ sub: u.id, exp: Math.floor(Date.now() / 1000) + 1 })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode(h().parley.services.config.jwtSecret!))
+    const brief = (await TestSocket.ready(url, shortLived)).socket
+    expect(await brief.closed).toEqual({ code: CloseCode.Unauthorized, reason: 'the token has expired' })
     const server = await TestSocket.open(url, { token: h().serverKey })
     expect((await server.closed).code).toBe(CloseCode.Unauthorized)
     const foreign = await TestSocket.open(url, { token: u.token, origin: 'https://evil.example' })

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import websocket from '@fastify/websocket'
+import { decodeJwt } from 'jose'
 import type { WebSocket } from 'ws'
 import type { Services } from '../ops/context.js'
 import { findOp } from '../ops/registry.js'
@@ -34,6 +35,7 @@ export async function registerGateway(app: FastifyInstance, services: Services, 
       try {
         const actor = await services.auth.authenticate(token)
         if (!session.authenticated(actor)) return session.close(CloseCode.Unauthorized, 'the server key cannot open a session')
+        closeAtExpiry(session, token)
         const memberships = await listMembershipPositions(services.db, actor.id)
         if (!session.isOpen) return
         hub.attach(session, memberships.map((m) => ({ conversationId: m.conversation_id, lastSeq: m.last_seq })))
@@ -112,6 +114,23 @@ export async function registerGateway(app: FastifyInstance, services: Services, 
       void onFrame(data.toString())
     })
   })
+}
+
+/**
+ * A socket opened with a user token lives no longer than the token: at its `exp` the socket is
+ * closed with Unauthorized, and the client reconnects with a fresh token (and syncs).
+ */
+function closeAtExpiry(session: Session, token: string): void {
+  let exp: number | undefined
+  try {
+    exp = decodeJwt(token).exp
+  } catch {
+    return // an agent key: it lives until rotated or deleted
+  }
+  if (!exp) return
+  const timer = setTimeout(() => session.close(CloseCode.Unauthorized, 'the token has expired'), Math.min(exp * 1000 - Date.now(), 2 ** 31 - 1))
+  timer.unref()
+  session.onEnd(() => clearTimeout(timer))
 }
 
 /** No Origin (non-browser clients) and the service's own origin are always allowed. */

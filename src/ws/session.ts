@@ -21,6 +21,7 @@ export class Session implements HubSession {
   private idle?: NodeJS.Timeout
   private tokens: number
   private refilledAt = Date.now()
+  private readonly endings: (() => void)[] = []
 
   constructor(
     private readonly socket: WebSocket,
@@ -76,6 +77,12 @@ export class Session implements HubSession {
     return true
   }
 
+  /** Runs `fn` once when the session ends, however it ends. */
+  onEnd(fn: () => void): void {
+    if (this.closed) fn()
+    else this.endings.push(fn)
+  }
+
   close(code: number, reason: string): void {
     if (this.closed) return
     this.socket.close(code, reason)
@@ -92,6 +99,7 @@ export class Session implements HubSession {
     if (this.closed) return
     this.closed = true
     clearTimeout(this.idle)
+    for (const fn of this.endings.splice(0)) fn()
     this.onClose(this)
   }
 }
