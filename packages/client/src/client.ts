@@ -35,6 +35,8 @@ export type ClientEvents = { [N in DurableEventName]: ParleyEvent<N> } & {
   event: AnyParleyEvent | EphemeralEvent
   typing: EphemeralEvent<'typing'>
   presence: EphemeralEvent<'presence'>
+  /** Another member's device acknowledged receipt up to `lastDeliveredSeq` (for sent → delivered → read). */
+  delivery: EphemeralEvent<'delivery'>
   /** Each socket's `session.ready` (who you are, unread summary), before its resume. */
   ready: SessionReadyFrame
   /** `sync` could not replay this conversation: reload it with list-messages. Live events after `lastSeq` follow. */
@@ -68,6 +70,12 @@ export interface ParleyClientOptions {
   pingIntervalMs?: number
   pongTimeoutMs?: number
   callTimeoutMs?: number
+  /**
+   * Acknowledge received events to the server (mark-conversation-delivered over the socket) so
+   * senders see "delivered"; batched per conversation every `ackDelayMs` (default on, 500 ms).
+   */
+  ackDelivered?: boolean
+  ackDelayMs?: number
   /** For tests: time and timers, and the jitter's random source. */
   clock?: Clock
   random?: () => number
@@ -90,6 +98,9 @@ export class ParleyClient {
   private readonly fetch: FetchLike | undefined
   private readonly WebSocket: WebSocketConstructor | undefined
   private readonly realtime: Realtime
+  /** Highest received seq per conversation not yet acknowledged. */
+  private readonly unacked = new Map<string, number>()
+  private ackTimer: unknown
 
   constructor(private readonly options: ParleyClientOptions) {
     this.tokens = new TokenSource(options.token, options.getToken)
@@ -112,11 +123,12 @@ export class ParleyClient {
       signals: {
         ready: (f) => emit('ready', f),
         event: (e) => {
+          this.noteReceived(e.conversationId, e.seq)
           emit(e.event, e as never)
           emit('event', e)
         },
         ephemeral: (e) => {
-          if (e.event === 'typing' || e.event === 'presence') emit(e.event, e as never)
+          if (e.event === 'typing' || e.event === 'presence' || e.event === 'delivery') emit(e.event, e as never)
           emit('event', e)
         },
         reset: (i) => emit('reset', i),
@@ -129,6 +141,23 @@ export class ParleyClient {
     const ops: Record<string, (input?: Record<string, unknown>, o?: CallOptions) => Promise<unknown>> = {}
     for (const [method, id] of Object.entries(opMethods)) ops[method] = (input, o) => this.invoke(id, input ?? {}, o)
     this.ops = ops as unknown as OpMethods
+  }
+
+  /** Remembers a received seq and schedules one acknowledgement per conversation. */
+  private noteReceived(conversationId: string, seq: number): void {
+    if (this.options.ackDelivered === false) return
+    if (seq > (this.unacked.get(conversationId) ?? 0)) this.unacked.set(conversationId, seq)
+    if (this.ackTimer !== undefined) return
+    const clock = this.options.clock ?? systemClock
+    this.ackTimer = clock.setTimeout(() => {
+      this.ackTimer = undefined
+      const due = [...this.unacked]
+      this.unacked.clear()
+      for (const [id, upTo] of due) {
+        // Best effort: a lost acknowledgement only delays "delivered" until the next one.
+        this.invoke('mark-conversation-delivered', { id, seq: upTo }, { via: 'auto' }).catch(() => undefined)
+      }
+    }, this.options.ackDelayMs ?? 500)
   }
 
   /** Calls an operation by id; input and output typed from the server's schemas. Throws ParleyError. */

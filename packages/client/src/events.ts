@@ -42,8 +42,8 @@ export interface ParleyEvent<N extends DurableEventName = DurableEventName> {
 /** Every durable event, as a union discriminated on `event`. */
 export type AnyParleyEvent = { [N in DurableEventName]: ParleyEvent<N> }[DurableEventName]
 
-/** An ephemeral event (`typing`, `presence`): never stored, never replayed, not de-duplicated. */
-export interface EphemeralEvent<N extends 'typing' | 'presence' = 'typing' | 'presence'> {
+/** An ephemeral event (`typing`, `presence`, `delivery`): never stored, never replayed, not de-duplicated. */
+export interface EphemeralEvent<N extends 'typing' | 'presence' | 'delivery' = 'typing' | 'presence' | 'delivery'> {
   event: N
   conversationId?: string
   data: Record<string, unknown>

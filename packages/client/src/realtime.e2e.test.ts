@@ -117,3 +117,22 @@ describeStores('SDK real time against a real server', (h) => {
     expect(tracked.sockets).toHaveLength(1)
   })
 })
+
+describeStores('SDK delivery acknowledgements against a real server', (h) => {
+  it('acknowledges received events by itself, and a sender hears of it and sees the receipt', async () => {
+    const { alice, bob, conv, sender, opts } = await setup(h())
+    const receiver = new ParleyClient({ ...opts, ackDelayMs: 20 })
+    const watcher = new ParleyClient({ baseUrl: opts.baseUrl, token: alice.token, WebSocket: opts.WebSocket })
+    const deliveries: { userId: unknown; lastDeliveredSeq: unknown }[] = []
+    watcher.on('delivery', (e) => deliveries.push(e.data as never))
+    await receiver.connect()
+    await watcher.connect()
+    const m = await sender.ops.sendMessage({ conversationId: conv.id, content: 'did it arrive?' })
+    await until(() => deliveries.some((d) => d.userId === bob.id && d.lastDeliveredSeq === m.seq), 10_000, 'the delivery event')
+    const page = await sender.ops.listMessages({ conversationId: conv.id })
+    expect(page.receipts.deliveredUpTo).toBe(m.seq)
+    expect(page.receipts.readUpTo).toBe(0)
+    receiver.disconnect()
+    watcher.disconnect()
+  })
+})
