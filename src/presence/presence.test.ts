@@ -54,4 +54,18 @@ describeStores('typing and presence', (h) => {
     expect((await h().call('get-presence', { userIds: [] }, b.token)).status).toBe(400)
     await watcher.close()
   })
+
+  it('presence travels through dms and groups, not channels', async () => {
+    const url = await h().listen()
+    const [owner, sub1, sub2] = await h().users(3)
+    const channel = await h().ok('create-conversation', { type: 'channel', name: 'news', members: [sub1.id, sub2.id] }, owner.token)
+    const s1 = (await TestSocket.ready(url, sub1.token)).socket
+    const s2 = (await TestSocket.ready(url, sub2.token)).socket
+    await h().ok('send-message', { conversationId: channel.id, content: 'marker' }, owner.token)
+    await s1.event(channel.id, 'message.created')
+    expect(s1.drain((f) => f.event === 'presence')).toEqual([])
+    expect((await h().ok('get-presence', { userIds: [sub2.id] }, sub1.token)).data[0].online).toBeNull()
+    await s1.close()
+    await s2.close()
+  })
 })

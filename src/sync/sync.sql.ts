@@ -2,6 +2,7 @@ import type { Queryable } from '../store/db.js'
 
 export interface MembershipPosition {
   conversation_id: string
+  type: 'dm' | 'group' | 'channel'
   last_seq: number
   last_read_seq: number
   unread_count: number
@@ -11,7 +12,7 @@ export interface MembershipPosition {
 /** Every conversation the participant is in, with its last seq and the participant's unread count. */
 export async function listMembershipPositions(q: Queryable, memberId: string): Promise<MembershipPosition[]> {
   return q.query<MembershipPosition>(
-    `SELECT m.conversation_id, c.last_seq, m.last_read_seq,
+    `SELECT m.conversation_id, c.type, c.last_seq, m.last_read_seq,
             (SELECT count(*) FROM (
                SELECT 1 FROM messages x
                 WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq

@@ -38,7 +38,7 @@ export async function registerGateway(app: FastifyInstance, services: Services, 
         closeAtExpiry(session, token)
         const memberships = await listMembershipPositions(services.db, actor.id)
         if (!session.isOpen) return
-        hub.attach(session, memberships.map((m) => ({ conversationId: m.conversation_id, lastSeq: m.last_seq })))
+        hub.attach(session, memberships.map((m) => ({ conversationId: m.conversation_id, lastSeq: m.last_seq, type: m.type })))
         session.send({
           type: 'session.ready',
           protocol: PROTOCOL_VERSION,

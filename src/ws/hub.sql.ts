@@ -5,13 +5,18 @@ export async function findConversationPositions(q: Queryable, ids: string[]) {
   return q.query<{ id: string; last_seq: number }>('SELECT id, last_seq FROM conversations WHERE id = ANY($1::uuid[])', [ids])
 }
 
-/** Which of `candidates` share a conversation with `participantId`. */
+/** Which of `candidates` share a dm or a group with `participantId` (the circle presence reaches). */
 export async function findLocalCoMembers(q: Queryable, participantId: string, candidates: string[]): Promise<Set<string>> {
   const rows = await q.query<{ member_id: string }>(
     `SELECT DISTINCT o.member_id FROM members mine
+       JOIN conversations c ON c.id = mine.conversation_id AND c.type IN ('dm', 'group')
        JOIN members o ON o.conversation_id = mine.conversation_id
       WHERE mine.member_id = $1 AND o.member_id = ANY($2::text[]) AND o.member_id <> $1`,
     [participantId, candidates],
   )
   return new Set(rows.map((r) => r.member_id))
+}
+
+export async function findConversationType(q: Queryable, id: string): Promise<string | undefined> {
+  return (await q.query<{ type: string }>('SELECT type FROM conversations WHERE id = $1', [id]))[0]?.type
 }

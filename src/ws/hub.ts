@@ -6,7 +6,7 @@ import { toEventFrame } from '../events/event-frame.js'
 import { conversationSubject, joinersOf, participantSubject, type ConversationMessage } from '../events/publisher.js'
 import { listEventsBetween } from '../events/event-log.sql.js'
 import { ClusterPresence } from './cluster-presence.js'
-import { findConversationPositions, findLocalCoMembers } from './hub.sql.js'
+import { findConversationPositions, findConversationType, findLocalCoMembers } from './hub.sql.js'
 
 /** At most one typing fan-out per participant and conversation this often. */
 export const TYPING_EVERY_MS = 1_000
@@ -18,6 +18,8 @@ export interface HubSession {
   /** Sends an already-serialized frame (serialized once per fan-out, not per recipient). */
   sendRaw(frame: string): void
   close(code: number, reason: string): void
+  cork?(): void
+  uncork?(): void
 }
 
 export interface HubOptions {
@@ -54,6 +56,8 @@ export class Hub {
   /** participant → their own subject's subscription (joins reach the node they are on). */
   private readonly personal = new Map<string, () => void>()
   private readonly held = new Map<string, Map<number, StoredEvent>>()
+  /** Type of each followed conversation: presence travels through dms and groups only. */
+  private readonly types = new Map<string, string>()
   private readonly filling = new Set<string>()
   private readonly lastTyping = new Map<string, number>()
   private readonly presence: ClusterPresence
@@ -112,7 +116,7 @@ export class Hub {
    * (read just before). Events after those seqs are delivered from now on; once the new
    * subscriptions are live on the bus, the log is checked for anything committed in between.
    */
-  attach(session: HubSession, memberships: { conversationId: string; lastSeq: number }[]): void {
+  attach(session: HubSession, memberships: { conversationId: string; lastSeq: number; type?: string }[]): void {
     const p = session.participantId
     let sessions = this.byParticipant.get(p)
     const first = !sessions
@@ -121,6 +125,7 @@ export class Hub {
     if (first) {
       this.personal.set(p, this.bus.subscribe(participantSubject(p), (payload) => this.onConversationMessage(payload)))
     }
+    for (const m of memberships) if (m.type) this.types.set(m.conversationId, m.type)
     const fresh = memberships.filter((m) => this.track(p, m.conversationId, m.lastSeq)).map((m) => m.conversationId)
     this.settle(fresh)
     if (first) this.presence.localUp(p)
@@ -170,9 +175,29 @@ export class Hub {
     this.bus.publish(conversationSubject(conversationId), JSON.stringify(m))
   }
 
-  /** Committed events, in seq order per conversation. */
+  /** Sessions written to while a batch of events is being routed; uncorked once it is done. */
+  private corked?: Set<HubSession>
+
+  /** Committed events, in seq order per conversation. A batch reaches each session in one write. */
   receive(events: StoredEvent[]): void {
-    for (const e of events) this.route(e)
+    const outer = !this.corked
+    if (outer) this.corked = new Set()
+    try {
+      for (const e of events) this.route(e)
+    } finally {
+      if (outer) {
+        for (const s of this.corked!) s.uncork?.()
+        this.corked = undefined
+      }
+    }
+  }
+
+  private write(s: HubSession, frame: string): void {
+    if (this.corked && !this.corked.has(s)) {
+      this.corked.add(s)
+      s.cork?.()
+    }
+    s.sendRaw(frame)
   }
 
   private onConversationMessage(payload: string): void {
@@ -217,6 +242,7 @@ export class Hub {
     this.members.delete(conversationId)
     this.delivered.delete(conversationId)
     this.held.delete(conversationId)
+    this.types.delete(conversationId)
     this.subscriptions.get(conversationId)?.()
     this.subscriptions.delete(conversationId)
   }
@@ -251,11 +277,15 @@ export class Hub {
 
   private deliver(e: StoredEvent): void {
     const c = e.conversationId
-    for (const p of joinersOf(e)) if (this.byParticipant.has(p) && this.track(p, c, e.seq - 1)) this.settle([c])
+    for (const p of joinersOf(e)) {
+      if (!this.byParticipant.has(p) || !this.track(p, c, e.seq - 1)) continue
+      this.settle([c])
+      this.learnType(c, e)
+    }
     if (!this.members.has(c)) return
     this.delivered.set(c, e.seq)
     const frame = JSON.stringify(toEventFrame(e))
-    for (const p of this.members.get(c) ?? []) for (const s of this.byParticipant.get(p) ?? []) s.sendRaw(frame)
+    for (const p of this.members.get(c) ?? []) for (const s of this.byParticipant.get(p) ?? []) this.write(s, frame)
     // A removed member gets the event about their own removal, and nothing after it.
     if (e.type === 'member.removed') {
       const gone = (e.data as { memberId?: string }).memberId
@@ -298,12 +328,14 @@ export class Hub {
 
   /** Tells the participants connected here who share a conversation with `p` that `p` came online or went offline. */
   private async announcePresence(p: string, online: boolean, lastSeenAt: string | null): Promise<void> {
-    const local = [...this.byParticipant.keys()].filter((x) => x !== p)
-    if (!local.length) return
     try {
+      // Someone connected here: their circle is in the hub's maps. Someone elsewhere: ask the database.
       const coMembers = this.conversationsOf.has(p)
         ? this.localCoMembers(p)
-        : await findLocalCoMembers(this.db, p, local)
+        : this.byParticipant.size
+          ? await findLocalCoMembers(this.db, p, [...this.byParticipant.keys()])
+          : new Set<string>()
+      if (!coMembers.size) return
       const frame = JSON.stringify({ type: 'event', event: 'presence', data: { userId: p, online, lastSeenAt } })
       for (const other of coMembers) for (const s of this.byParticipant.get(other) ?? []) s.sendRaw(frame)
     } catch (err) {
@@ -311,9 +343,24 @@ export class Hub {
     }
   }
 
+  /** Participants connected here who share a dm or a group with `p`. */
   private localCoMembers(p: string): Set<string> {
     const out = new Set<string>()
-    for (const c of this.conversationsOf.get(p) ?? []) for (const other of this.members.get(c) ?? []) if (other !== p) out.add(other)
+    for (const c of this.conversationsOf.get(p) ?? []) {
+      const type = this.types.get(c)
+      if (type !== 'dm' && type !== 'group') continue
+      for (const other of this.members.get(c) ?? []) if (other !== p) out.add(other)
+    }
     return out
+  }
+
+  /** The type of a conversation followed because of an event: from the event when it says, else the log. */
+  private learnType(c: string, e: StoredEvent): void {
+    const said = (e.data as { conversation?: { type?: string } }).conversation?.type
+    if (said) return void this.types.set(c, said)
+    findConversationType(this.db, c).then(
+      (t) => t && this.members.has(c) && this.types.set(c, t),
+      () => undefined,
+    )
   }
 }

@@ -65,6 +65,18 @@ export class Session implements HubSession {
     this.socket.send(frame)
   }
 
+  /**
+   * Holds writes until `uncork`, so that the frames of one batch of events leave in one write
+   * (one syscall) instead of one each. `ws` keeps its net.Socket in `_socket`.
+   */
+  cork(): void {
+    ;(this.socket as unknown as { _socket?: { cork(): void } })._socket?.cork()
+  }
+
+  uncork(): void {
+    ;(this.socket as unknown as { _socket?: { uncork(): void } })._socket?.uncork()
+  }
+
   /** Counts one inbound frame against the rate limit; false when over it. */
   admit(): boolean {
     this.touch()
