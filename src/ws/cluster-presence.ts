@@ -11,6 +11,8 @@ type PresenceMessage =
  * three periods. Memory only: presence never touches the database.
  */
 export class ClusterPresence {
+  /** Most `lastSeenAt` entries kept; the oldest are forgotten first (it is memory only anyway). */
+  private static readonly LAST_SEEN_MAX = 100_000
   /** participant → node → expiry (ms) of that node's claim. */
   private readonly remote = new Map<string, Map<string, number>>()
   private readonly lastSeen = new Map<string, string>()
@@ -50,7 +52,7 @@ export class ClusterPresence {
   /** This node's last session of `p` closed (call after unregistering it locally). */
   localDown(p: string): void {
     const at = new Date().toISOString()
-    this.lastSeen.set(p, at)
+    this.remember(p, at)
     this.publish({ k: 'presence', node: this.node, userId: p, online: false, lastSeenAt: at })
     if (!this.online(p)) this.changed(p, false, at)
   }
@@ -97,8 +99,14 @@ export class ClusterPresence {
     if (!nodes?.delete(node)) return
     if (!nodes.size) this.remote.delete(p)
     if (!this.online(p)) {
-      this.lastSeen.set(p, lastSeenAt)
+      this.remember(p, lastSeenAt)
       this.changed(p, false, lastSeenAt)
     }
+  }
+
+  private remember(p: string, at: string): void {
+    this.lastSeen.delete(p)
+    this.lastSeen.set(p, at)
+    if (this.lastSeen.size > ClusterPresence.LAST_SEEN_MAX) this.lastSeen.delete(this.lastSeen.keys().next().value!)
   }
 }
