@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { parseOptions, HELP, type BenchOptions, type Store } from './lib/options.js'
 import { startServer, type ServerHandle } from './lib/server.js'
+import { createDatabase } from './lib/scratch-db.js'
 import { Api, provision, type Provisioned } from './lib/api.js'
 import { children, cleanupAll, installHandlers, onCleanup } from './lib/cleanup.js'
 import { snapshot, cpuBetween, machineBusyOver, type CpuSnapshot, type CpuUse } from './lib/cpu.js'
@@ -119,31 +120,6 @@ async function serverCounters(api: Api): Promise<ServerCounters | undefined> {
 // ---------------------------------------------------------------------------------------------
 // One store
 
-async function createDatabase(adminUrl: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
-  const name = `parley_bench_${randomBytes(5).toString('hex')}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  try {
-    await admin.query(`CREATE DATABASE ${name}`)
-  } finally {
-    await admin.end()
-  }
-  const url = new URL(adminUrl)
-  url.pathname = '/' + name
-  return {
-    url: url.toString(),
-    name,
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl })
-      await c.connect()
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      } finally {
-        await c.end()
-      }
-    },
-  }
-}
 
 const secs = (s: number) => Math.round(s * 1000)
 

@@ -123,6 +123,22 @@ function window(warmupMs: number, durationMs: number) {
   return { from, to, tick, end, cpuSeconds: () => cpuSeconds }
 }
 
+/** Waits for the measured window to close, then reports what was completed inside it. */
+async function finishRate(w: ReturnType<typeof window>, samples: Samples, errors: number, errorSamples: string[], durationMs: number): Promise<RateResult> {
+  w.end()
+  await waitUntil(w.to + 5)
+  const windowSeconds = durationMs / 1000
+  return {
+    completed: samples.n,
+    perSecond: round1(samples.n / windowSeconds),
+    errors,
+    errorSamples,
+    latency: samples.summary(),
+    windowSeconds,
+    workerCpuSeconds: w.cpuSeconds(),
+  }
+}
+
 async function runSend(job: Extract<Job, { mode: 'send' }>): Promise<RateResult> {
   const pool = new Pool(job.url, {
     connections: job.senders.length,
@@ -175,18 +191,7 @@ async function runSend(job: Extract<Job, { mode: 'send' }>): Promise<RateResult>
   } finally {
     await pool.close().catch(() => undefined)
   }
-  w.end()
-  await waitUntil(w.to + 5)
-  const windowSeconds = job.durationMs / 1000
-  return {
-    completed: samples.n,
-    perSecond: round1(samples.n / windowSeconds),
-    errors,
-    errorSamples,
-    latency: samples.summary(),
-    windowSeconds,
-    workerCpuSeconds: w.cpuSeconds(),
-  }
+  return finishRate(w, samples, errors, errorSamples, job.durationMs)
 }
 
 async function runHistory(job: Extract<Job, { mode: 'history' }>): Promise<HistoryResult> {
@@ -327,18 +332,7 @@ async function runRaw(job: Extract<Job, { mode: 'raw' }>): Promise<RateResult> {
         }
       }),
     )
-    w.end()
-    await waitUntil(w.to + 5)
-    const windowSeconds = job.durationMs / 1000
-    return {
-      completed: samples.n,
-      perSecond: round1(samples.n / windowSeconds),
-      errors,
-      errorSamples,
-      latency: samples.summary(),
-      windowSeconds,
-      workerCpuSeconds: w.cpuSeconds(),
-    }
+    return await finishRate(w, samples, errors, errorSamples, job.durationMs)
   } finally {
     for (const c of conns) await c.close().catch(() => undefined)
   }

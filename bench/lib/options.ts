@@ -71,13 +71,8 @@ Other PARLEY_* variables in the environment (PARLEY_SEND_BATCH_MAX, PARLEY_DB_PO
 `
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions | 'help' {
-  const flags = new Map<string, string>()
-  for (const a of argv) {
-    if (a === '--help' || a === '-h') return 'help'
-    const m = /^--([\w-]+)(?:=(.*))?$/.exec(a)
-    if (!m) throw new Error(`unknown argument ${a} (see --help)`)
-    flags.set(m[1], m[2] ?? 'true')
-  }
+  const flags = readFlags(argv)
+  if (flags === 'help') return 'help'
   const known = new Set([
     'smoke', 'stores', 'only', 'concurrency', 'conversations', 'duration', 'warmup', 'history-messages', 'history-requests',
     'history-limit', 'history-concurrency', 'seed-chunk', 'content-length', 'pg-url', 'server', 'no-build', 'out', 'server-node-args',
@@ -155,3 +150,15 @@ const DEFAULTS: BenchOptions = {
 }
 
 export { HELP }
+
+/** `--name=value` and `--flag` arguments as a map (a bare flag is `'true'`); `'help'` for --help / -h. */
+export function readFlags(argv: string[]): Map<string, string> | 'help' {
+  const flags = new Map<string, string>()
+  for (const a of argv) {
+    if (a === '--help' || a === '-h') return 'help'
+    const m = /^--([\w-]+)(?:=(.*))?$/.exec(a)
+    if (!m) throw new Error(`unknown argument ${a} (see --help)`)
+    flags.set(m[1], m[2] ?? 'true')
+  }
+  return flags
+}

@@ -4,9 +4,8 @@
  * (VmRSS, and a full GC through the inspector), and the scratch database.
  */
 import { readFileSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
 import WebSocket from 'ws'
-import pg from 'pg'
+import { round3, type LatencySummary } from '../lib/stats.js'
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes of one machine. */
 export const absNow = () => performance.timeOrigin + performance.now()
@@ -102,17 +101,8 @@ export interface HistJSON {
   max: number
 }
 
-export interface LatencySummary {
-  count: number
-  meanMs: number
-  p50Ms: number
-  p90Ms: number
-  p99Ms: number
-  p999Ms: number
-  maxMs: number
-}
-
-export const r3 = (n: number) => Math.round(n * 1000) / 1000
+export type { LatencySummary }
+const r3 = round3
 
 // ---------------------------------------------------------------------------------------------
 // Memory of a process
@@ -170,35 +160,6 @@ export async function collectGarbage(inspectPort: number): Promise<{ heapUsed: n
     }
   } catch {
     return undefined
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Scratch database (same scheme as bench/run.ts: parley_bench_<random>, dropped WITH (FORCE))
-
-export async function createDatabase(adminUrl: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
-  const name = `parley_bench_rt_${randomBytes(5).toString('hex')}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  try {
-    await admin.query(`CREATE DATABASE ${name}`)
-  } finally {
-    await admin.end()
-  }
-  const url = new URL(adminUrl)
-  url.pathname = '/' + name
-  return {
-    url: url.toString(),
-    name,
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl })
-      await c.connect()
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      } finally {
-        await c.end()
-      }
-    },
   }
 }
 

@@ -27,7 +27,9 @@ import { Api, mapLimit } from '../lib/api.js'
 import { children, cleanupAll, installHandlers, onCleanup } from '../lib/cleanup.js'
 import { snapshot, cpuBetween, machineBusyOver, type CpuUse } from '../lib/cpu.js'
 import { machineInfo, PG_SETTINGS, type Machine } from '../lib/machine.js'
-import { Hist, absNow, collectGarbage, createDatabase, mark, openFilesLimit, rssBytes, sleep, type LatencySummary } from './lib.js'
+import { Hist, absNow, collectGarbage, mark, openFilesLimit, rssBytes, sleep, type LatencySummary } from './lib.js'
+import { createDatabase } from '../lib/scratch-db.js'
+import { readFlags } from '../lib/options.js'
 import type { ChannelResult, Command, ConnSpec, ConnectResult, LoadResult } from './loadgen.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -92,13 +94,8 @@ PARLEY_* variables are passed to the server (PARLEY_WS_IDLE_TIMEOUT_MS defaults 
 `
 
 function parseOptions(argv: string[], env = process.env): Options | 'help' {
-  const flags = new Map<string, string>()
-  for (const a of argv) {
-    if (a === '--help' || a === '-h') return 'help'
-    const m = /^--([\w-]+)(?:=(.*))?$/.exec(a)
-    if (!m) throw new Error(`unknown argument ${a} (see --help)`)
-    flags.set(m[1], m[2] ?? 'true')
-  }
+  const flags = readFlags(argv)
+  if (flags === 'help') return 'help'
   const known = ['smoke', 'only', 'rooms', 'paced-rate', 'duration', 'warmup', 'channels', 'channel-messages', 'channel-users', 'idle', 'per-loadgen', 'content-length', 'pg-url', 'server', 'no-build', 'server-node-args', 'out', 'server-root']
   for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (see --help)`)
   const smoke = flags.has('smoke') || env.BENCH_SMOKE === '1'
@@ -833,7 +830,7 @@ async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-rt-'))
   onCleanup(() => rmSync(dataDir, { recursive: true, force: true }))
   try {
-    const db = await createDatabase(opts.pgUrl)
+    const db = await createDatabase(opts.pgUrl, 'parley_bench_rt_')
     onCleanup(() => db.drop())
     log(`[postgres] scratch database ${db.name}`)
     const ctx: Ctx = { opts, databaseUrl: db.url, dataDir, serverKey: 'psk_bench_' + randomBytes(16).toString('hex'), serverEnv }
