@@ -69,6 +69,12 @@ export class ParleyError extends Error {
   }
 }
 
+/**
+ * How long a client should wait before retrying when the store is unavailable. A restart or a
+ * failover takes seconds; asking again at once only adds to the storm.
+ */
+export const STORE_RETRY_AFTER_SECONDS = 1
+
 export const unauthorized = (detail = 'missing or invalid credentials') => new ParleyError('unauthorized', detail)
 export const forbidden = (detail: string) => new ParleyError('forbidden', detail)
 export const notFound = (what: string) => new ParleyError('not_found', `${what} not found`)
@@ -79,7 +85,8 @@ export const invalid = (detail: string, errors?: FieldError[], status?: number) 
 export const invalidField = (path: string, message: string) => invalid(`${path}: ${message}`, [{ path, message }])
 export const rateLimited = (retryAfterSeconds: number) =>
   new ParleyError('rate_limited', 'too many requests', { retryAfterSeconds })
-export const unavailable = (detail: string) => new ParleyError('unavailable', detail)
+export const unavailable = (detail: string, retryAfterSeconds = STORE_RETRY_AFTER_SECONDS) =>
+  new ParleyError('unavailable', detail, { retryAfterSeconds })
 
 export interface Problem {
   type: string
@@ -90,16 +97,39 @@ export interface Problem {
   errors?: FieldError[]
 }
 
+/**
+ * SQLSTATEs that mean "the store cannot serve this now", not "the request is wrong": class 08
+ * (connection exception), 53 (insufficient resources: too many clients, out of memory, disk
+ * full), 57P01–57P03 (administrator shutdown, crash of another backend, starting up or
+ * shutting down: what a restart or failover throws at requests in flight), 57014 (statement
+ * timeout), 55P03 (lock timeout), and 40001 / 40P01 (left over after the transaction's own
+ * retries).
+ */
+function storeUnavailable(code: string): boolean {
+  return (
+    code.startsWith('08') ||
+    code.startsWith('53') ||
+    ['57P01', '57P02', '57P03', '57014', '55P03', '40001', '40P01'].includes(code) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)
+  )
+}
+
+/**
+ * Errors `pg` raises itself, without a SQLSTATE, when a connection dies or cannot be had
+ * (a server that went away mid-query, a pool that timed out waiting for a connection).
+ */
+const DRIVER_CONNECTION_ERROR =
+  /^(Connection terminated( unexpectedly| due to connection timeout)?|Client has encountered a connection error and is not queryable|timeout exceeded when trying to connect|Client was closed and is not queryable)$/
+
 /** PostgreSQL SQLSTATEs that are the client's fault or the store's availability, not bugs. */
 function fromDatabase(err: { code?: string; message?: string }): ParleyError | undefined {
-  const code = err.code ?? ''
+  const code = typeof err.code === 'string' ? err.code : ''
   if (code === '23505') return conflict('the resource already exists')
   if (code === '23503') return notFound('a referenced resource')
   if (['22P02', '22001', '22003', '22007', '22008', '22021', '54000'].includes(code))
     return invalid('a value is not acceptable to the store')
-  if (['40001', '40P01', '55P03', '57014', '53300'].includes(code) || code.startsWith('08'))
-    return unavailable('the store is busy; retry')
-  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code)) return unavailable('the store is unreachable')
+  if (storeUnavailable(code) || (!code && DRIVER_CONNECTION_ERROR.test(err.message ?? '')))
+    return unavailable('the store is unavailable; retry')
   return undefined
 }
 

@@ -5,6 +5,7 @@ import { withRetries } from './db.js'
 import type { StoredEvent } from '../events/event-types.js'
 
 const INT8 = 20
+const CONNECT_TIMEOUT_MS = 5_000
 
 /**
  * Every parameterized statement runs as a named prepared statement, so each connection parses
@@ -35,7 +36,9 @@ export interface PostgresOptions {
 
 /** PostgreSQL through a `pg` pool. */
 export async function openPostgres({ url, poolSize = 20 }: PostgresOptions): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, idleTimeoutMillis: 30_000 })
+  // A request waits at most CONNECT_TIMEOUT_MS for a connection (a server that is down or a pool
+  // that is exhausted), then fails as 503 unavailable instead of hanging.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, idleTimeoutMillis: 30_000, connectionTimeoutMillis: CONNECT_TIMEOUT_MS })
   // A dropped idle connection must not crash the process; the next query reconnects.
   pool.on('error', () => {})
   await pool.query('SELECT 1')
