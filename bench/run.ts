@@ -103,9 +103,9 @@ function metric(text: string, name: string, labels?: string): number {
   return 0
 }
 
-async function serverCounters(api: Api): Promise<ServerCounters | undefined> {
+async function serverCounters(api: Api, metricsToken: string): Promise<ServerCounters | undefined> {
   try {
-    const t = await api.get('/metrics')
+    const t = await api.get('/metrics', metricsToken)
     return {
       batchSum: metric(t, 'parley_send_batch_size_sum'),
       batchCount: metric(t, 'parley_send_batch_size_count'),
@@ -197,11 +197,11 @@ async function benchStore(store: Store, opts: BenchOptions, pgVersion: string | 
           const w = runWorker<RateResult>(job, timeout, {
             onWindowStart: () => {
               cpu.start()
-              before = serverCounters(api!)
+              before = serverCounters(api!, serverKey)
             },
             onWindowEnd: () => {
               cpu.end()
-              after = serverCounters(api!)
+              after = serverCounters(api!, serverKey)
             },
           })
           workerPid = w.pid

@@ -20,6 +20,12 @@ export interface Config {
   /** Algorithms accepted from the JWKS; HS256 is the only one accepted with the shared secret. */
   jwksAlgorithms: string[]
   logLevel: string
+  /** Bearer token that opens GET /metrics on the main port; unset, it is not served there. */
+  metricsToken?: string
+  /** Port of a separate listener that serves only GET /metrics, without a token. */
+  metricsPort?: number
+  /** Where that listener binds; loopback by default so the metrics stay private. */
+  metricsHost: string
   /** Largest accepted request body, bytes. */
   bodyLimit: number
   /** Longest message content, characters. */
@@ -28,6 +34,10 @@ export interface Config {
   sendBatchMax: number
   /** Group-commit transactions in flight at once (PostgreSQL; PGlite has one connection). */
   sendConcurrency: number
+  /**
+   * Where browsers reach the service (PARLEY_PUBLIC_URL); its origin is the service's own for
+   * the WebSocket Origin check. Unset, only a loopback Host counts as own (development).
+   */
   publicUrl?: string
   /** Browser origins allowed to open the WebSocket (the service's own origin always is). */
   allowedOrigins: string[]
@@ -41,13 +51,23 @@ export interface Config {
   wsMaxBufferedBytes: number
   /** How long a socket may take to send its `auth` frame (ms). */
   wsAuthTimeoutMs: number
-  /** Most events `sync` replays for one conversation before answering `reset` instead. */
+  /**
+   * Most events `sync` replays for one conversation before answering `reset` instead (1 to
+   * 100,000). May exceed sync's per-call budget: such a conversation then arrives in pages.
+   */
   syncMaxEventsPerConversation: number
+  /**
+   * Who participants may look up (docs/api.md, Directory): `open`, everyone active; `shared`,
+   * only those they share a conversation with. The server key sees everyone either way.
+   */
+  directory: DirectoryMode
   /** Prefix of every NATS subject, so several clusters can share one NATS. */
   natsPrefix: string
   /** How often a node checks the log for events whose publish it missed (ms). */
   resyncIntervalMs: number
 }
+
+export type DirectoryMode = 'open' | 'shared'
 
 type Env = Record<string, string | undefined>
 
@@ -57,6 +77,27 @@ function int(env: Env, name: string, dflt: number, min = 0): number {
   const n = Number(raw)
   if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`)
   return n
+}
+
+/** An integer with an upper bound too, for knobs where a huge value is a mistake, not a choice. */
+function intInRange(env: Env, name: string, dflt: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return dflt
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`)
+  return n
+}
+
+function directoryMode(raw: string | undefined): DirectoryMode {
+  if (raw === undefined || raw === '') return 'open'
+  if (raw === 'open' || raw === 'shared') return raw
+  throw new Error(`PARLEY_DIRECTORY must be open or shared, got ${JSON.stringify(raw)}`)
+}
+
+function publicUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined
+  if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol)) throw new Error(`PARLEY_PUBLIC_URL must be an http(s) URL, got ${JSON.stringify(raw)}`)
+  return raw
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -76,18 +117,23 @@ export function loadConfig(env: Env = process.env): Config {
     jwtIssuer: env.PARLEY_JWT_ISSUER || undefined,
     jwksAlgorithms: (env.PARLEY_JWKS_ALGORITHMS || 'RS256,ES256').split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: env.LOG_LEVEL || 'info',
+    metricsToken: env.PARLEY_METRICS_TOKEN || undefined,
+    metricsPort: env.PARLEY_METRICS_PORT ? int(env, 'PARLEY_METRICS_PORT', 0) : undefined,
+    metricsHost: env.PARLEY_METRICS_HOST || '127.0.0.1',
     bodyLimit: int(env, 'PARLEY_BODY_LIMIT', 1024 * 1024, 1024),
     maxMessageLength: int(env, 'PARLEY_MAX_MESSAGE_LENGTH', 10_000, 1),
     sendBatchMax: int(env, 'PARLEY_SEND_BATCH_MAX', 256, 1),
     sendConcurrency: int(env, 'PARLEY_SEND_CONCURRENCY', 4, 1),
-    publicUrl: env.PARLEY_PUBLIC_URL || undefined,
+    publicUrl: publicUrl(env.PARLEY_PUBLIC_URL),
     allowedOrigins: (env.PARLEY_ALLOWED_ORIGINS || '').split(',').map((s) => s.trim().replace(/\/$/, '')).filter(Boolean),
     wsIdleTimeoutMs: int(env, 'PARLEY_WS_IDLE_TIMEOUT_MS', 60_000, 100),
     wsMaxFrameBytes: int(env, 'PARLEY_WS_MAX_FRAME_BYTES', 1024 * 1024, 1024),
     wsFramesPerSecond: int(env, 'PARLEY_WS_FRAMES_PER_SECOND', 50, 1),
     wsMaxBufferedBytes: int(env, 'PARLEY_WS_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024),
     wsAuthTimeoutMs: int(env, 'PARLEY_WS_AUTH_TIMEOUT_MS', 10_000, 100),
-    syncMaxEventsPerConversation: int(env, 'PARLEY_SYNC_MAX_EVENTS', 500, 1),
+    // Past 100,000 missed events a reload (list-messages) is always the cheaper way back.
+    syncMaxEventsPerConversation: intInRange(env, 'PARLEY_SYNC_MAX_EVENTS', 500, 1, 100_000),
+    directory: directoryMode(env.PARLEY_DIRECTORY),
     resyncIntervalMs: int(env, 'PARLEY_RESYNC_INTERVAL_MS', 2_000, 50),
     natsPrefix: env.PARLEY_NATS_PREFIX || 'parley.',
   }

@@ -11,6 +11,9 @@ async function main() {
   const lines = [
     `Parley listening on ${address} (storage: ${storage})`,
     `API reference: ${address}/docs`,
+    ...(parley.metricsUrl ? [`Metrics: ${parley.metricsUrl}/metrics`] : []),
+    ...(config.metricsToken ? [`Metrics: ${address}/metrics with PARLEY_METRICS_TOKEN as a bearer`] : []),
+    ...(parley.metricsUrl || config.metricsToken ? [] : ['Metrics: off (set PARLEY_METRICS_PORT or PARLEY_METRICS_TOKEN)']),
     generated.serverKey
       ? `Server key (generated, kept in ${config.dataDir}/server-key; shown once): ${services.config.serverKey}`
       : config.serverKey

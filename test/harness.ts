@@ -78,6 +78,11 @@ export async function openTestStore(kind: StoreKind): Promise<{ db: Db; url?: st
   }
 }
 
+export interface HarnessOptions {
+  /** A logger of the test's own (to read what the service logs); silent otherwise. */
+  log?: pino.Logger
+}
+
 export class Harness {
   readonly events: StoredEvent[] = []
   private counter = 0
@@ -91,11 +96,11 @@ export class Harness {
     parley.services.events.subscribe((evs) => this.events.push(...evs))
   }
 
-  static async start(kind: StoreKind, overrides: Partial<Config> = {}): Promise<Harness> {
+  static async start(kind: StoreKind, overrides: Partial<Config> = {}, opts: HarnessOptions = {}): Promise<Harness> {
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'))
     const store = await openTestStore(kind)
     const config = { ...loadConfig({ PARLEY_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), ...overrides }
-    const parley = await createParley(config, { db: store.db, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) })
+    const parley = await createParley(config, { db: store.db, log: opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) })
     await parley.app.ready()
     return new Harness(kind, parley, parley.services.config.serverKey!, async () => {
       await parley.close()
@@ -193,12 +198,12 @@ export class Harness {
 }
 
 /** Runs `fn` once per configured store, each with its own running Parley. */
-export function describeStores(name: string, fn: (h: () => Harness, kind: StoreKind) => void, overrides: Partial<Config> = {}) {
+export function describeStores(name: string, fn: (h: () => Harness, kind: StoreKind) => void, overrides: Partial<Config> = {}, opts: HarnessOptions = {}) {
   for (const kind of storeKinds) {
     describe(`${name} [${kind}]`, () => {
       let h: Harness
       beforeAll(async () => {
-        h = await Harness.start(kind, overrides)
+        h = await Harness.start(kind, overrides, opts)
       }, 60_000)
       afterAll(async () => {
         await h?.close()

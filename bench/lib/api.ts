@@ -20,8 +20,8 @@ export class Api {
     return (text ? JSON.parse(text) : undefined) as T
   }
 
-  async get(path: string): Promise<string> {
-    const res = await this.pool.request({ path, method: 'GET' })
+  async get(path: string, token?: string): Promise<string> {
+    const res = await this.pool.request({ path, method: 'GET', headers: token ? { authorization: `Bearer ${token}` } : {} })
     const text = await res.body.text()
     if (res.statusCode !== 200) throw new Error(`GET ${path} answered ${res.statusCode}: ${text.slice(0, 300)}`)
     return text

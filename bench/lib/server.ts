@@ -49,6 +49,8 @@ export async function startServer(spec: ServerSpec): Promise<ServerHandle> {
     PORT: String(port),
     PARLEY_DATA_DIR: spec.dataDir,
     PARLEY_SERVER_KEY: spec.serverKey,
+    // The bench reads /metrics on the main port; the server key doubles as the metrics token.
+    PARLEY_METRICS_TOKEN: spec.serverKey,
     LOG_LEVEL: 'warn',
     ...(spec.databaseUrl ? { DATABASE_URL: spec.databaseUrl } : {}),
     ...spec.env,

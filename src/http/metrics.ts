@@ -1,6 +1,9 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { secretMatcher } from '../auth/keys.js'
+import { unauthorized } from '../ops/errors.js'
 
-/** Prometheus metrics of one node, served at GET /metrics. */
+/** Prometheus metrics of one node, served at GET /metrics (see `registerMetricsRoute`, metrics-server.ts). */
 export function createMetrics() {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'parley_' })
@@ -29,3 +32,19 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>
+
+/**
+ * GET /metrics on the main port, only with PARLEY_METRICS_TOKEN as a bearer: the metrics name
+ * every operation and its traffic, which is nobody's business but the operator's. Without a
+ * token the route does not exist (404, like any unknown path); PARLEY_METRICS_PORT serves them
+ * on a listener of their own instead.
+ */
+export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics, token: string | undefined, bearer: (req: FastifyRequest) => string | undefined): void {
+  if (!token) return
+  const isToken = secretMatcher(token)
+  app.get('/metrics', { config: { opId: 'metrics' } }, async (req, reply) => {
+    const given = bearer(req)
+    if (!given || !isToken(given)) throw unauthorized('GET /metrics needs the metrics token as a bearer')
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
+  })
+}

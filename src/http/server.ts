@@ -6,10 +6,12 @@ import type { Services } from '../ops/context.js'
 import type { AnyOp } from '../ops/define-op.js'
 import { pathParams } from '../ops/define-op.js'
 import { invoke } from '../ops/invoke.js'
-import { invalidField, notFound } from '../ops/errors.js'
+import { invalidField, notFound, toProblem } from '../ops/errors.js'
 import { buildOpenApi } from './openapi.js'
-import { fromFastify, sendProblem } from './problem.js'
-import type { Metrics } from './metrics.js'
+import { fromFastify, fromStatus, sendProblem } from './problem.js'
+import { registerMetricsRoute, type Metrics } from './metrics.js'
+import { clientErrorHandler } from './client-errors.js'
+import { MAX_NESTING, nestsDeeperThan, tooDeeplyNested } from '../lib/json-nesting.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -18,6 +20,13 @@ declare module 'fastify' {
 }
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/
+
+/**
+ * Longest path parameter the router matches, before decoding. Participant ids are up to 128
+ * characters, and each may be percent-encoded as 3 (`|` is `%7C`): 384, with room to spare.
+ * Fastify's default (100) would answer 414 for ids the service accepts.
+ */
+const MAX_PARAM_LENGTH = 512
 
 export interface HttpOptions {
   services: Services
@@ -40,12 +49,19 @@ export async function buildHttp({ services, ops, metrics, version }: HttpOptions
       const given = req.headers['x-request-id']
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
     },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Router errors (bad percent-encoding, an over-long segment) are problems like any other.
+    frameworkErrors: (err, _req, reply) => void sendProblem(reply, fromFastify(err)),
+    // Requests Node's parser refuses never reach a route: answered here, saying Connection: close.
+    clientErrorHandler: clientErrorHandler(services.log as unknown as FastifyBaseLogger),
   })
 
   // JSON bodies only; an empty body is an empty object, so `POST …/get` needs no body.
   app.removeContentTypeParser(['application/json', 'text/plain'])
   app.addContentTypeParser(/^application\/(.+\+)?json$/, { parseAs: 'string' }, (_req, body, done) => {
     if (body === '' || body === undefined) return done(null, {})
+    // Before anything looks at the text: a deep value would overflow any recursive walk.
+    if (nestsDeeperThan(body as string, MAX_NESTING)) return done(tooDeeplyNested('body'), undefined)
     try {
       done(null, JSON.parse(body as string))
     } catch {
@@ -53,21 +69,29 @@ export async function buildHttp({ services, ops, metrics, version }: HttpOptions
     }
   })
 
-  app.addHook('onSend', async (req, reply) => {
+  app.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-request-id', req.id)
+    // An error some plugin answered with no body (@fastify/websocket's 404 for a plain GET of
+    // the socket route) becomes a problem too: every error the service answers is one.
+    if (reply.statusCode >= 400 && (payload === undefined || payload === null || payload === '')) {
+      reply.type('application/problem+json')
+      return JSON.stringify(toProblem(fromStatus(reply.statusCode, `${req.method} ${req.url.split('?')[0]}`)))
+    }
+    return payload
   })
   app.addHook('onResponse', async (req, reply) => {
     const op = req.routeOptions.config.opId ?? 'other'
     metrics.requests.inc({ op, status: reply.statusCode })
     metrics.latency.observe({ op }, reply.elapsedTime / 1000)
-    const line = { reqId: req.id, op, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }
+    // req.log already names the request (reqId); naming it again would repeat the key.
+    const line = { op, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }
     if (reply.statusCode >= 500) req.log.error(line, 'request failed')
     else req.log.debug(line, 'request')
   })
 
   app.setErrorHandler((err, req, reply) => {
     const pe = fromFastify(err)
-    if (pe.code === 'internal') req.log.error({ err, reqId: req.id }, 'unexpected error')
+    if (pe.code === 'internal') req.log.error({ err }, 'unexpected error')
     return sendProblem(reply, pe)
   })
   app.setNotFoundHandler((req, reply) => sendProblem(reply, notFound(`${req.method} ${req.url.split('?')[0]}`)))
@@ -91,9 +115,7 @@ export async function buildHttp({ services, ops, metrics, version }: HttpOptions
       return reply.code(503).send({ status: 'unavailable', version, storage: { kind: services.db.kind, ok: false } })
     }
   })
-  app.get('/metrics', { config: { opId: 'metrics' } }, async (_req, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  )
+  registerMetricsRoute(app, metrics, services.config.metricsToken, bearer)
 
   await app.register(swagger, { mode: 'static', specification: { document: buildOpenApi(ops, version) as never } })
   await app.register(swaggerUi, { routePrefix: '/docs' })

@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsImport from 'ajv-formats'
 import type { TSchema } from '@sinclair/typebox'
 import { invalid, type FieldError } from './errors.js'
+import { MAX_NESTING, tooDeeplyNested } from '../lib/json-nesting.js'
 
 // ajv-formats ships CommonJS; under NodeNext its default export is the module object.
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv
@@ -18,7 +19,7 @@ export function validate<T>(schema: TSchema, value: unknown): T {
     fn = ajv.compile(schema)
     compiled.set(schema, fn)
   }
-  rejectNul(value, '')
+  checkInput(value)
   if (!fn(value)) {
     const errors = (fn.errors ?? []).map(toFieldError)
     throw invalid(errors.map((e) => `${e.path || 'body'}: ${e.message}`).join('; '), errors)
@@ -39,16 +40,29 @@ function toFieldError(e: ErrorObject): FieldError {
   }
 }
 
-/** PostgreSQL text and jsonb cannot hold U+0000; refuse it up front instead of failing in the store. */
-function rejectNul(v: unknown, path: string): void {
-  if (typeof v === 'string') {
-    if (v.includes('\u0000')) throw invalid(`${path || 'body'}: must not contain NUL characters`, [{ path, message: 'must not contain NUL characters' }])
-  } else if (Array.isArray(v)) {
-    v.forEach((x, i) => rejectNul(x, path ? `${path}.${i}` : String(i)))
-  } else if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) {
-      rejectNul(k, path)
-      rejectNul(x, path ? `${path}.${k}` : k)
+/**
+ * One walk over the input, with a stack rather than recursion so that no value can overflow
+ * it: refuses U+0000 (PostgreSQL text and jsonb cannot hold it) up front instead of failing in
+ * the store, and nesting deeper than MAX_NESTING. The transports already refuse deep text
+ * before parsing it; this holds the limit for every caller of `validate`.
+ */
+function checkInput(input: unknown): void {
+  const stack: { v: unknown; path: string; depth: number }[] = [{ v: input, path: '', depth: 0 }]
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const { v, path, depth } = item
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) throw nul(path)
+    } else if (v && typeof v === 'object') {
+      if (depth >= MAX_NESTING) throw tooDeeplyNested(path || 'body')
+      const entries: [string, unknown][] = Array.isArray(v) ? v.map((x, i) => [String(i), x]) : Object.entries(v)
+      // Pushed last to first, so fields are checked in order and the first problem is reported.
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, x] = entries[i]
+        if (k.includes('\u0000')) throw nul(path)
+        stack.push({ v: x, path: path ? `${path}.${k}` : k, depth: depth + 1 })
+      }
     }
   }
 }
+
+const nul = (path: string) => invalid(`${path || 'body'}: must not contain NUL characters`, [{ path, message: 'must not contain NUL characters' }])
