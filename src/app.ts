@@ -9,6 +9,7 @@ import { createLocalEventSink, type EventSink } from './events/event-sink.js'
 import { SendQueue } from './messages/send-queue.js'
 import { buildHttp } from './http/server.js'
 import { createMetrics } from './http/metrics.js'
+import { listenMetrics } from './http/metrics-server.js'
 import { allOps } from './ops/registry.js'
 import { Hub } from './ws/hub.js'
 import { hostname } from 'node:os'
@@ -24,6 +25,8 @@ export interface Parley {
   app: FastifyInstance
   services: Services
   hub: Hub
+  /** Where the separate metrics listener (PARLEY_METRICS_PORT) listens, when there is one. */
+  metricsUrl?: string
   /** True for each secret this start generated (printed once by main). */
   generated: { serverKey: boolean; jwtSecret: boolean }
   close(): Promise<void>
@@ -69,7 +72,7 @@ export async function createParley(config: Config, opts: ParleyOptions = {}): Pr
   const bus = opts.bus ?? (await openBus({ natsUrl: config.natsUrl, prefix: config.natsPrefix, log, name: node }))
   // Committed events go out on the bus; every node's hub (this one included) takes them from there.
   const unsubscribe = publishCommittedEvents(events, bus)
-  const hub = new Hub(db, bus, log, { node, resyncMs: config.resyncIntervalMs })
+  const hub = new Hub(db, bus, log, { node, resyncMs: config.resyncIntervalMs, forget: (id) => auth.forget(id) })
   const services: Services = {
     config: { ...config, serverKey: serverKey.value, jwtSecret: jwtSecret.value },
     db,
@@ -78,7 +81,7 @@ export async function createParley(config: Config, opts: ParleyOptions = {}): Pr
     auth,
     log,
     realtime: {
-      closeParticipant: (id, code, reason) => hub.closeParticipant(id, code, reason),
+      revoke: (id, code, reason) => hub.revoke(id, code, reason),
       typing: (conversationId, participantId, expiresAt) => hub.typing(conversationId, participantId, expiresAt),
       delivered: (conversationId, participantId, seq) => hub.announceDelivery(conversationId, participantId, seq),
       presenceOf: (id) => hub.presenceOf(id),
@@ -86,13 +89,18 @@ export async function createParley(config: Config, opts: ParleyOptions = {}): Pr
   }
   const app = await buildHttp({ services, ops: allOps, metrics, version: VERSION })
   await registerGateway(app, services, hub)
+  // Last, so that nothing after it can fail and leave the port bound.
+  const metricsListener =
+    config.metricsPort === undefined ? undefined : await listenMetrics(metrics, config.metricsHost, config.metricsPort, app.log)
   return {
     app,
     services,
     hub,
+    metricsUrl: metricsListener?.url,
     generated: { serverKey: serverKey.generated, jwtSecret: jwtSecret.generated },
     async close() {
       unsubscribe()
+      await metricsListener?.close()
       hub.close()
       await app.close()
       if (!opts.bus) await bus.close()

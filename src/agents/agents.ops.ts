@@ -61,7 +61,9 @@ export const createAgentOp = defineOp({
   description:
     'A user creates agents they own (`ownerId` defaults to them); the server key names the owner. ' +
     'The owner must be an active user. An `id` already used by any participant, even a deleted agent, ' +
-    'is a conflict. Only the sha256 of `apiKey` is kept: store the key, it cannot be shown again.',
+    'is a conflict. With `PARLEY_DIRECTORY=shared` only the server key may choose the `id` (403 for a user): ' +
+    'the conflict would tell a user which ids exist. Only the sha256 of `apiKey` is kept: store the key, it ' +
+    'cannot be shown again.',
   callers: OWNER_OR_SERVER,
   status: 201,
   input: CreateAgentInput,
@@ -69,6 +71,10 @@ export const createAgentOp = defineOp({
   async run(ctx, input) {
     checkMetadata('metadata', input.metadata)
     const ownerId = resolveOwner(ctx.actor, input.ownerId)
+    // A chosen id that is taken answers 409: in a shared directory, an oracle for who exists.
+    if (input.id !== undefined && ctx.actor.kind !== 'server' && ctx.services.config.directory === 'shared') {
+      throw forbidden('with a shared directory only the server key chooses agent ids; leave id out to have one generated')
+    }
     const id = input.id ?? `agent_${randomBytes(10).toString('hex')}`
     const apiKey = newAgentKey()
     const row = await transact(ctx, async (tx) => {
@@ -128,17 +134,16 @@ export const rotateAgentKeyOp = defineOp({
   tag: 'agents',
   summary: 'Issue a new API key for an agent; the old key stops working',
   description:
-    'Owner or server key. The new key is answered once. The old key fails at once on the node that ' +
-    'rotated it and within 5 seconds on every other node (their authentication caches expire).',
+    'Owner or server key. The new key is answered once. The old key fails at once on every node, and ' +
+    'sockets opened with it close (4001); a node the news does not reach refuses it within 5 seconds.',
   callers: OWNER_OR_SERVER,
   input: AgentIdInput,
   output: AgentWithKey,
   async run(ctx, { id }) {
     const apiKey = newAgentKey()
     const row = await mustExist(replaceAgentKeyHash(ctx.services.db, id, scopeOf(ctx.actor), sha256Hex(apiKey)))
-    forgetAgent(ctx, id)
-    // Sockets opened with the old key lose it now; the agent reconnects with the new one.
-    ctx.services.realtime.closeParticipant(id, CloseCode.Unauthorized, 'the agent key was rotated')
+    // Every node forgets the old key and closes the sockets opened with it; the agent reconnects with the new one.
+    ctx.services.realtime.revoke(id, CloseCode.Unauthorized, 'the agent key was rotated')
     return { agent: toAgentView(row), apiKey }
   },
 })
@@ -154,13 +159,12 @@ export const deleteAgentOp = defineOp({
   output: Agent,
   async run(ctx, { id }) {
     const row = await mustExist(softDeleteAgent(ctx.services.db, id, scopeOf(ctx.actor)))
-    forgetAgent(ctx, id)
-    ctx.services.realtime.closeParticipant(id, CloseCode.Deactivated, 'the agent was deleted')
+    ctx.services.realtime.revoke(id, CloseCode.Deactivated, 'the agent was deleted')
     return toAgentView(row)
   },
 })
 
-/** This node drops its cached look-ups of the agent at once (other nodes: within 5 s). */
+/** This node drops its cached look-ups of the agent (an update changes no credential: no revocation). */
 function forgetAgent(ctx: OpContext, id: string) {
   ctx.services.auth.forget(id)
 }

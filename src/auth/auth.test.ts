@@ -7,6 +7,8 @@ import pino from 'pino'
 import { describeStores, openTestStore, storeKinds } from '../../test/harness.js'
 import { createParley, type Parley } from '../app.js'
 import { loadConfig } from '../config.js'
+import type { Db } from '../store/db.js'
+import { createAuthenticator } from './authenticate.js'
 
 const now = () => Math.floor(Date.now() / 1000)
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
@@ -97,6 +99,37 @@ describeStores('auth', (h) => {
     expect(Date.parse(dflt.expiresAt) - Date.now()).toBeGreaterThan(3590_000)
     expect(Date.parse(dflt.expiresAt) - Date.now()).toBeLessThanOrEqual(3600_000)
     for (const ttlSeconds of [60, 30 * 86_400]) expect((await h().call('create-token', { userId: u.id, ttlSeconds }, h().serverKey)).status).toBe(201)
+  })
+
+  it('a look-up still in flight when its participant is forgotten does not put the old answer back in the cache', async () => {
+    const u = await h().user()
+    const real = h().db
+    let read!: () => void
+    const wasRead = new Promise<void>((r) => (read = r))
+    let release!: () => void
+    const held = new Promise<void>((r) => (release = r))
+    let hold = true
+    const db: Db = Object.create(real, {
+      query: {
+        value: async (sql: string, params?: unknown[]) => {
+          const rows = await real.query(sql, params)
+          if (hold) {
+            hold = false
+            read()
+            await held
+          }
+          return rows
+        },
+      },
+    })
+    const auth = createAuthenticator(db, { serverKey: 'psk_other', jwtSecret: h().parley.services.config.jwtSecret!, jwksAlgorithms: [] })
+    const inFlight = auth.authenticate(u.token)
+    await wasRead // the status was read while the user was still active…
+    await real.query('UPDATE participants SET deactivated_at = now() WHERE id = $1', [u.id])
+    auth.forget(u.id) // …and the deactivation is applied before that look-up finishes
+    release()
+    expect(await inFlight).toEqual({ kind: 'user', id: u.id })
+    await expect(auth.authenticate(u.token)).rejects.toMatchObject({ code: 'unauthorized' })
   })
 
   it('create-token refuses bad input, unknown users and callers other than the server key', async () => {

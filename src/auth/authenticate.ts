@@ -20,13 +20,25 @@ export interface Authenticator {
   authenticate(token: string | undefined): Promise<Actor>
   /** Signs an HS256 user token with the shared secret. */
   mintUserToken(userId: string, ttlSeconds: number): Promise<{ token: string; expiresAt: string }>
-  /** Drops what is cached about a participant (deactivated, key rotated, deleted). */
+  /**
+   * Authenticates again a token that was valid when its socket opened, and says why when it no
+   * longer is: `deactivated` (user deactivated, agent deleted, agent's owner deactivated) or not
+   * (expired, key rotated, anything else). Throws only what does not decide (`unavailable`).
+   */
+  recheck(token: string): Promise<{ ok: true; actor: Actor } | { ok: false; deactivated: boolean; detail: string }>
+  /** Drops what is cached about a participant (deactivated, key rotated, deleted) and their agents. */
   forget(participantId: string): void
 }
 
+/** Why a participant credential is refused. */
+interface Refusal {
+  refused: string
+  deactivated: boolean
+}
+
 /**
- * How long a positive look-up stays cached. Bounds how long a deactivated user or a rotated
- * agent key keeps working on *another* node; on the node that made the change it is at once.
+ * How long a positive look-up stays cached. Revocations reach every node's cache at once over
+ * the bus (`forget`); this bounds how long one keeps working on a node that missed that message.
  */
 const CACHE_MS = 5_000
 
@@ -42,6 +54,11 @@ export function createAuthenticator(db: Db, opts: AuthOptions): Authenticator {
   const users = new TtlCache<Actor>(CACHE_MS)
   const agents = new TtlCache<Actor>(CACHE_MS)
   const claims = { audience: opts.audience, issuer: opts.issuer, requiredClaims: ['exp', 'sub'] }
+  /**
+   * Bumped by every `forget`. A look-up that read the database before a forget must not cache
+   * what it read after it: that answer may predate the revocation the forget is for.
+   */
+  let generation = 0
 
   async function verifyJwt(token: string): Promise<string> {
     const hit = verified.get(token)
@@ -73,34 +90,54 @@ export function createAuthenticator(db: Db, opts: AuthOptions): Authenticator {
     }
   }
 
-  async function userActor(id: string): Promise<Actor> {
+  async function userActor(id: string): Promise<Actor | Refusal> {
     const hit = users.get(id)
     if (hit) return hit
+    const before = generation
     const row = await findParticipantStatus(db, id)
-    if (!row || row.kind !== 'user') throw unauthorized('the token names no provisioned user')
-    if (row.deactivated_at) throw unauthorized('the user is deactivated')
+    if (!row || row.kind !== 'user') return { refused: 'the token names no provisioned user', deactivated: false }
+    if (row.deactivated_at) return { refused: 'the user is deactivated', deactivated: true }
     const actor: Actor = { kind: 'user', id }
-    users.set(id, actor)
+    if (before === generation) users.set(id, actor)
     return actor
   }
 
-  async function agentActor(key: string): Promise<Actor> {
+  async function agentActor(key: string): Promise<Actor | Refusal> {
     const hash = sha256Hex(key)
     const hit = agents.get(hash)
     if (hit) return hit
+    const before = generation
     const row = await findAgentByKeyHash(db, hash)
-    if (!row || row.deactivated_at || row.owner_deactivated_at) throw unauthorized('the agent key is not valid')
+    // One answer over HTTP for every refused key; `deactivated` only picks a socket's close code.
+    if (!row || row.deactivated_at || row.owner_deactivated_at) return { refused: 'the agent key is not valid', deactivated: Boolean(row) }
     const actor: Actor = { kind: 'agent', id: row.id, ownerId: row.owner_id }
-    agents.set(hash, actor)
+    if (before === generation) agents.set(hash, actor)
     return actor
+  }
+
+  async function participantActor(token: string): Promise<Actor | Refusal> {
+    if (token.startsWith(AGENT_KEY_PREFIX)) return agentActor(token)
+    return userActor(await verifyJwt(token))
   }
 
   return {
     async authenticate(token) {
       if (!token) throw unauthorized('an Authorization: Bearer token is required')
       if (isServerKey(token)) return { kind: 'server' }
-      if (token.startsWith(AGENT_KEY_PREFIX)) return agentActor(token)
-      return userActor(await verifyJwt(token))
+      const found = await participantActor(token)
+      if ('refused' in found) throw unauthorized(found.refused)
+      return found
+    },
+    async recheck(token) {
+      if (isServerKey(token)) return { ok: true, actor: { kind: 'server' } }
+      try {
+        const found = await participantActor(token)
+        if ('refused' in found) return { ok: false, deactivated: found.deactivated, detail: found.refused }
+        return { ok: true, actor: found }
+      } catch (err) {
+        if (err instanceof ParleyError && err.code === 'unauthorized') return { ok: false, deactivated: false, detail: err.detail }
+        throw err
+      }
     },
     async mintUserToken(userId, ttlSeconds) {
       const exp = Math.floor(Date.now() / 1000) + ttlSeconds
@@ -110,6 +147,7 @@ export function createAuthenticator(db: Db, opts: AuthOptions): Authenticator {
       return { token: await jwt.sign(hsKey), expiresAt: new Date(exp * 1000).toISOString() }
     },
     forget(participantId) {
+      generation++
       users.delete(participantId)
       agents.deleteWhere((a) => a.kind !== 'server' && (a.id === participantId || (a.kind === 'agent' && a.ownerId === participantId)))
     },

@@ -27,8 +27,12 @@ export interface Services {
 }
 
 export interface Realtime {
-  /** Closes every socket of a participant (deactivated, deleted, key rotated). */
-  closeParticipant(participantId: string, code: number, reason: string): void
+  /**
+   * A participant's credential stopped being valid (deactivated, deleted, key rotated): every
+   * node, this one before this returns, drops it from its authentication cache and closes the
+   * sockets of the participant and of the agents they own.
+   */
+  revoke(participantId: string, code: number, reason: string): void
   /** Fans a `typing` event out to the conversation's other connected members (throttled). */
   typing(conversationId: string, participantId: string, expiresAt: string): void
   /** Tells the conversation's other connected members how far a member has received (ephemeral). */

@@ -40,9 +40,11 @@ export const getPresenceOp = defineOp({
   summary: 'Who is online: for participants who share a conversation with the caller',
   description:
     'A participant is online while any of their devices is connected. `lastSeenAt` is when their last ' +
-    'device disconnected (kept in memory, not in the database: empty after a restart). Ids the caller shares no ' +
-    'conversation with are answered as unknown (`online: null`), so presence does not leak to strangers. ' +
-    'The server key may ask about anyone.',
+    'device disconnected (kept in memory, not in the database: empty after a restart). The caller sees a ' +
+    'participant’s presence only through a dm or a group they share in which that participant has engaged: ' +
+    'created it, sent a message in it or moved their read cursor in it (being added by someone else, or ' +
+    'acknowledging delivery, does not count; channels never do). Anyone else is answered as unknown ' +
+    '(`online: null`), so presence does not leak to strangers. The server key may ask about anyone.',
   callers: ['server', 'user', 'agent'],
   input: Input({ userIds: Type.Array(ParticipantId(), { minItems: 1, maxItems: 100 }) }),
   output: Type.Object({

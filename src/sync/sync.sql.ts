@@ -1,4 +1,5 @@
 import type { Queryable } from '../store/db.js'
+import { sharesPresence } from '../presence/presence.sql.js'
 
 export interface MembershipPosition {
   conversation_id: string
@@ -7,12 +8,17 @@ export interface MembershipPosition {
   last_read_seq: number
   unread_count: number
   mention_count: number
+  /** Whether the other members may see this member's presence through this conversation (sharesPresence). */
+  shares_presence: boolean
 }
 
-/** Every conversation the participant is in, with its last seq and the participant's unread count. */
+/**
+ * Every conversation the participant is in, with its last seq, the participant's unread count
+ * and whether their presence shows there.
+ */
 export async function listMembershipPositions(q: Queryable, memberId: string): Promise<MembershipPosition[]> {
   return q.query<MembershipPosition>(
-    `SELECT m.conversation_id, c.type, c.last_seq, m.last_read_seq,
+    `SELECT m.conversation_id, c.type, c.last_seq, m.last_read_seq, ${sharesPresence('m', 'c')} AS shares_presence,
             (SELECT count(*) FROM (
                SELECT 1 FROM messages x
                 WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq

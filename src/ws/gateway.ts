@@ -10,6 +10,8 @@ import { CloseCode, PROTOCOL_VERSION, type ClientFrame, type ServerFrame } from 
 import { listMembershipPositions } from '../sync/sync.sql.js'
 import type { Hub } from './hub.js'
 import { Session } from './session.js'
+import { deepFrameAnswer } from './frame-nesting.js'
+import { stillValid } from './revocation.js'
 
 const CALL_ID = /^[\w.:-]{1,64}$/
 
@@ -27,18 +29,28 @@ export async function registerGateway(app: FastifyInstance, services: Services, 
     const session = new Session(socket, limits, (s) => {
       if (s.actor) hub.detach(s)
     })
-    if (!originAllowed(req, c.allowedOrigins)) return session.close(CloseCode.ForbiddenOrigin, 'origin not allowed')
+    if (!originAllowed(req, c.allowedOrigins, c.publicUrl)) return session.close(CloseCode.ForbiddenOrigin, 'origin not allowed')
 
     let ready = false
     const queued: string[] = []
     const start = async (token: string) => {
       try {
+        let revocations = hub.revocations
         const actor = await services.auth.authenticate(token)
-        if (!session.authenticated(actor)) return session.close(CloseCode.Unauthorized, 'the server key cannot open a session')
+        if (!session.authenticated(actor, token)) return session.close(CloseCode.Unauthorized, 'the server key cannot open a session')
         closeAtExpiry(session, token)
         const memberships = await listMembershipPositions(services.db, actor.id)
+        // A revocation applied here since authenticating found no session to close: check again,
+        // until none landed meanwhile. From attach on, a revocation finds and closes the session.
+        while (revocations !== hub.revocations) {
+          revocations = hub.revocations
+          if (!(await stillValid(services.auth, session))) return
+        }
         if (!session.isOpen) return
-        hub.attach(session, memberships.map((m) => ({ conversationId: m.conversation_id, lastSeq: m.last_seq, type: m.type })))
+        hub.attach(
+          session,
+          memberships.map((m) => ({ conversationId: m.conversation_id, lastSeq: m.last_seq, type: m.type, engaged: m.shares_presence })),
+        )
         session.send({
           type: 'session.ready',
           protocol: PROTOCOL_VERSION,
@@ -70,6 +82,9 @@ export async function registerGateway(app: FastifyInstance, services: Services, 
         session.close(CloseCode.PolicyViolation, 'too many frames per second')
         return
       }
+      // Nesting is refused on the text, before JSON.parse and every walk over the value after it.
+      const deep = deepFrameAnswer(raw)
+      if (deep) return session.send(deep)
       let frame: ClientFrame
       try {
         frame = JSON.parse(raw)
@@ -97,6 +112,9 @@ export async function registerGateway(app: FastifyInstance, services: Services, 
       }
       let answer: ServerFrame
       try {
+        // The actor was captured at connect. A credential revoked since (even where the close
+        // message never arrived) closes the socket instead, and nothing more is answered.
+        if (!(await stillValid(services.auth, session))) return
         const op = typeof frame.op === 'string' ? findOp(frame.op) : undefined
         if (!op) throw notFound(`operation ${String(frame.op).slice(0, 64)}`)
         const { data } = await invoke(op, { services, actor: session.actor!, requestId: `${session.id}:${frame.id}`, input: frame.data ?? {} })
@@ -133,11 +151,23 @@ function closeAtExpiry(session: Session, token: string): void {
   session.onEnd(() => clearTimeout(timer))
 }
 
-/** No Origin (non-browser clients) and the service's own origin are always allowed. */
-function originAllowed(req: FastifyRequest, allowed: string[]): boolean {
+/**
+ * No Origin (non-browser clients), the service's own origin and PARLEY_ALLOWED_ORIGINS are
+ * allowed. The own origin is PARLEY_PUBLIC_URL's, never taken from Host: a DNS-rebinding page
+ * sends its own name as both Host and Origin. Without a public URL, Host counts only when it is
+ * a loopback name (the development default): a page can only send that Host if the browser
+ * itself was pointed at loopback, which a rebinding page's name never is.
+ */
+function originAllowed(req: FastifyRequest, allowed: string[], publicUrl: string | undefined): boolean {
   const origin = req.headers.origin
   if (!origin) return true
-  const own = [`http://${req.headers.host}`, `https://${req.headers.host}`]
-  return own.includes(origin) || allowed.includes(origin) || allowed.includes('*')
+  if (allowed.includes(origin) || allowed.includes('*')) return true
+  if (publicUrl) return origin === new URL(publicUrl).origin
+  const host = req.headers.host
+  if (!host || !URL.canParse(`http://${host}`) || !URL.canParse(origin)) return false
+  const own = new URL(`http://${host}`)
+  const from = new URL(origin)
+  const loopback = own.hostname === 'localhost' || own.hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(own.hostname)
+  return loopback && from.host === own.host && (from.protocol === 'http:' || from.protocol === 'https:')
 }
 

@@ -1,15 +1,16 @@
 import type { Queryable } from '../store/db.js'
+import { sharesPresence } from '../presence/presence.sql.js'
 
 /** The last seq of each of these conversations (what the hub compares with what it delivered). */
 export async function findConversationPositions(q: Queryable, ids: string[]) {
   return q.query<{ id: string; last_seq: number }>('SELECT id, last_seq FROM conversations WHERE id = ANY($1::uuid[])', [ids])
 }
 
-/** Which of `candidates` share a dm or a group with `participantId` (the circle presence reaches). */
+/** Which of `candidates` may see the presence of `participantId` (the circle presence reaches; see sharesPresence). */
 export async function findLocalCoMembers(q: Queryable, participantId: string, candidates: string[]): Promise<Set<string>> {
   const rows = await q.query<{ member_id: string }>(
     `SELECT DISTINCT o.member_id FROM members mine
-       JOIN conversations c ON c.id = mine.conversation_id AND c.type IN ('dm', 'group')
+       JOIN conversations c ON c.id = mine.conversation_id AND ${sharesPresence('mine', 'c')}
        JOIN members o ON o.conversation_id = mine.conversation_id
       WHERE mine.member_id = $1 AND o.member_id = ANY($2::text[]) AND o.member_id <> $1`,
     [participantId, candidates],

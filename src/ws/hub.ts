@@ -7,6 +7,8 @@ import { conversationSubject, joinersOf, participantSubject, type ConversationMe
 import { listEventsBetween } from '../events/event-log.sql.js'
 import { ClusterPresence } from './cluster-presence.js'
 import { findConversationPositions, findConversationType, findLocalCoMembers } from './hub.sql.js'
+import { ControlChannel } from './revocation.js'
+import { Engagements } from './engagements.js'
 
 /** At most one typing fan-out per participant and conversation this often. */
 export const TYPING_EVERY_MS = 1_000
@@ -15,6 +17,8 @@ export const TYPING_EVERY_MS = 1_000
 export interface HubSession {
   readonly id: string
   readonly participantId: string
+  /** The owner, when the participant is an agent (an owner's revocation ends their agents' sessions). */
+  readonly ownerId?: string
   /** Sends an already-serialized frame (serialized once per fan-out, not per recipient). */
   sendRaw(frame: string): void
   close(code: number, reason: string): void
@@ -28,9 +32,9 @@ export interface HubOptions {
   /** How often every followed conversation's last seq is compared with what was delivered. */
   resyncMs: number
   heartbeatMs?: number
+  /** Drops the node's cached credentials of a participant and their agents (on a revocation). */
+  forget?: (participantId: string) => void
 }
-
-type ControlMessage = { k: 'close'; participantId: string; code: number; reason: string }
 
 /**
  * Delivers committed events to this node's sessions, in seq order per conversation, each seq
@@ -61,6 +65,9 @@ export class Hub {
   private readonly filling = new Set<string>()
   private readonly lastTyping = new Map<string, number>()
   private readonly presence: ClusterPresence
+  /** Where each local participant engaged: where others may see their presence. */
+  private readonly engaged = new Engagements()
+  private readonly control: ControlChannel
   private readonly cleanups: (() => void)[] = []
 
   constructor(
@@ -77,11 +84,9 @@ export class Hub {
       (p, online, lastSeenAt) => void this.announcePresence(p, online, lastSeenAt),
       opts.heartbeatMs,
     )
+    this.control = new ControlChannel(bus, opts.node, this.byParticipant, opts.forget ?? (() => undefined))
     this.cleanups.push(
-      bus.subscribe('control', (payload) => {
-        const m = JSON.parse(payload) as ControlMessage
-        if (m.k === 'close') for (const s of [...(this.byParticipant.get(m.participantId) ?? [])]) s.close(m.code, m.reason)
-      }),
+      () => this.control.close(),
       bus.onReconnect(() => void this.resync([...this.delivered.keys()])),
       () => this.presence.close(),
     )
@@ -116,7 +121,7 @@ export class Hub {
    * (read just before). Events after those seqs are delivered from now on; once the new
    * subscriptions are live on the bus, the log is checked for anything committed in between.
    */
-  attach(session: HubSession, memberships: { conversationId: string; lastSeq: number; type?: string }[]): void {
+  attach(session: HubSession, memberships: { conversationId: string; lastSeq: number; type?: string; engaged?: boolean }[]): void {
     const p = session.participantId
     let sessions = this.byParticipant.get(p)
     const first = !sessions
@@ -126,6 +131,7 @@ export class Hub {
       this.personal.set(p, this.bus.subscribe(participantSubject(p), (payload) => this.onConversationMessage(payload)))
     }
     for (const m of memberships) if (m.type) this.types.set(m.conversationId, m.type)
+    this.engaged.attach(p, memberships)
     const fresh = memberships.filter((m) => this.track(p, m.conversationId, m.lastSeq)).map((m) => m.conversationId)
     this.settle(fresh)
     if (first) this.presence.localUp(p)
@@ -143,12 +149,25 @@ export class Hub {
     this.presence.localDown(p)
     for (const c of this.conversationsOf.get(p) ?? []) this.untrack(p, c)
     this.conversationsOf.delete(p)
+    this.engaged.forget(p)
   }
 
-  /** Closes every session of a participant, on every node (deactivated, deleted, key rotated). */
+  /** Closes every session of a participant, on every node; their credentials stay valid. */
   closeParticipant(participantId: string, code: number, reason: string): void {
-    const m: ControlMessage = { k: 'close', participantId, code, reason }
-    this.bus.publish('control', JSON.stringify(m))
+    this.control.send('close', participantId, code, reason)
+  }
+
+  /**
+   * A participant's credential stopped being valid: every node (this one before this returns)
+   * forgets it and closes the sessions of the participant and of the agents they own.
+   */
+  revoke(participantId: string, code: number, reason: string): void {
+    this.control.send('revoke', participantId, code, reason)
+  }
+
+  /** How many revocations this node has applied (a connecting socket re-checks when it moved). */
+  get revocations(): number {
+    return this.control.applied
   }
 
   presenceOf(participantId: string): { online: boolean; lastSeenAt: string | null } {
@@ -235,6 +254,7 @@ export class Hub {
 
   private untrack(p: string, conversationId: string): void {
     this.conversationsOf.get(p)?.delete(conversationId)
+    this.engaged.leave(p, conversationId)
     const local = this.members.get(conversationId)
     if (!local) return
     local.delete(p)
@@ -284,6 +304,7 @@ export class Hub {
     }
     if (!this.members.has(c)) return
     this.delivered.set(c, e.seq)
+    this.engaged.learn(e)
     const frame = JSON.stringify(toEventFrame(e))
     for (const p of this.members.get(c) ?? []) for (const s of this.byParticipant.get(p) ?? []) this.write(s, frame)
     // A removed member gets the event about their own removal, and nothing after it.
@@ -326,7 +347,7 @@ export class Hub {
     })
   }
 
-  /** Tells the participants connected here who share a conversation with `p` that `p` came online or went offline. */
+  /** Tells the participants connected here who may see `p`'s presence (sharesPresence) that `p` came online or went offline. */
   private async announcePresence(p: string, online: boolean, lastSeenAt: string | null): Promise<void> {
     try {
       // Someone connected here: their circle is in the hub's maps. Someone elsewhere: ask the database.
@@ -343,12 +364,12 @@ export class Hub {
     }
   }
 
-  /** Participants connected here who share a dm or a group with `p`. */
+  /** Participants connected here who share with `p` a dm or a group where `p` engaged. */
   private localCoMembers(p: string): Set<string> {
     const out = new Set<string>()
     for (const c of this.conversationsOf.get(p) ?? []) {
       const type = this.types.get(c)
-      if (type !== 'dm' && type !== 'group') continue
+      if ((type !== 'dm' && type !== 'group') || !this.engaged.has(p, c)) continue
       for (const other of this.members.get(c) ?? []) if (other !== p) out.add(other)
     }
     return out

@@ -17,6 +17,8 @@ export interface SessionLimits {
 export class Session implements HubSession {
   readonly id = randomUUID()
   actor?: ParticipantActor
+  /** The token or key the session authenticated with: calls re-check it (it may be revoked since). */
+  credential?: string
   private closed = false
   private idle?: NodeJS.Timeout
   private tokens: number
@@ -38,13 +40,18 @@ export class Session implements HubSession {
     return this.actor!.id
   }
 
+  get ownerId(): string | undefined {
+    return this.actor?.kind === 'agent' ? this.actor.ownerId : undefined
+  }
+
   get isOpen(): boolean {
     return !this.closed
   }
 
-  authenticated(actor: Actor): actor is ParticipantActor {
+  authenticated(actor: Actor, credential: string): actor is ParticipantActor {
     if (actor.kind === 'server') return false
     this.actor = actor
+    this.credential = credential
     return true
   }
 
