@@ -8,6 +8,7 @@ import { transact } from '../ops/transaction.js'
 import { uuidv7 } from '../lib/ids.js'
 import { appendEvent } from '../events/event-log.sql.js'
 import { findParticipant } from '../users/users.sql.js'
+import { directoryViewer } from '../users/directory.js'
 import { insertMembers, loadActiveParticipants, type NewMember } from '../members/members.sql.js'
 import { Conversation, ConversationType, Settings, Visibility } from './conversations.schemas.js'
 import { findConversationDetail, findConversationIdByDmKey, insertConversation, type NewConversation } from './conversations.sql.js'
@@ -38,7 +39,10 @@ export const createConversationOp = defineOp({
     'this answers the existing one with `isNew: false` (200) or a new one with `isNew: true` (201). ' +
     '`group`: private, member cap `settings.maxMembers` (default 100), `settings.locked` lets only admins post. ' +
     '`channel`: `name` required, `visibility` private by default, subscriber cap default 300; members join ' +
-    'without the right to post. The creator is added as admin. With the server key there is no creator.',
+    'without the right to post. The creator is added as admin. With the server key there is no creator. ' +
+    'Unknown or deactivated `members`/`agentId`: 400 naming the field; with `PARLEY_DIRECTORY=shared`, a ' +
+    'participant the caller may not see (shares no conversation with) answers exactly like an unknown one, ' +
+    'so a first conversation between strangers is created by the server key.',
   callers: ['server', 'user', 'agent'],
   status: 201,
   input: CreateInput,
@@ -87,7 +91,7 @@ async function planDm(ctx: OpContext, input: CreateInput): Promise<Plan> {
   const otherId = input.agentId ?? input.members![0]
   const path = input.agentId ? 'agentId' : 'members.0'
   if (otherId === actor.id) throw invalidField(path, 'a dm needs another participant than the caller')
-  const other = (await loadActiveParticipants(ctx.services.db, [otherId], path.replace('.0', '')))[0]
+  const other = (await loadActiveParticipants(ctx.services.db, [otherId], path.replace('.0', ''), directoryViewer(ctx)))[0]
   if (input.agentId && other.kind !== 'agent') throw invalidField('agentId', `${otherId} is not an agent`)
   // A dm with an agent is an agent chat, however it was asked for.
   const agentId = other.kind === 'agent' ? other.id : actor.kind === 'agent' ? actor.id : null
@@ -124,7 +128,7 @@ async function planRoom(ctx: OpContext, input: CreateInput): Promise<Plan> {
   if (type === 'channel' && input.settings?.locked !== undefined) throw invalidField('settings.locked', 'applies to groups; channels use canPost')
   const creator = ctx.actor.kind === 'server' ? null : ctx.actor.id
   const others = [...new Set(input.members ?? [])].filter((id) => id !== creator)
-  await loadActiveParticipants(ctx.services.db, others, 'members')
+  await loadActiveParticipants(ctx.services.db, others, 'members', directoryViewer(ctx))
   if (creator) {
     const me = await findParticipant(ctx.services.db, creator)
     if (!me || me.deactivated_at) throw forbidden('the caller is not active')

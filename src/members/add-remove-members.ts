@@ -6,6 +6,7 @@ import type { ConversationRow } from '../conversations/conversations.sql.js'
 import { AddMembersResult, MemberBatchInput, RemoveMembersResult } from './members.schemas.js'
 import { deleteMembers, findMemberDetails, insertMembers, listAdminIds, loadActiveParticipants } from './members.sql.js'
 import { appendMemberEvents, loadMemberViews, memberAdded, memberRemoved } from './members.view.js'
+import { directoryViewer } from '../users/directory.js'
 
 /** Membership of a dm is fixed, and an archived conversation is read-only. */
 function assertMembersChangeable(conv: ConversationRow): void {
@@ -20,7 +21,8 @@ export const addConversationMemberOp = defineOp({
   summary: 'Add users and agents to a group or channel (admins)',
   description:
     'Admins of the conversation and the server key. `userIds`: 1 to 100 ids of active users or agents ' +
-    '(unknown or deactivated ones: 400 with `errors[].path` `userIds.<i>`). Ids that are members already are ' +
+    '(unknown or deactivated ones: 400 with `errors[].path` `userIds.<i>`; with `PARLEY_DIRECTORY=shared`, an id ' +
+    'the caller may not see answers exactly like an unknown one). Ids that are members already are ' +
     'skipped and listed in `alreadyMembers`. New members get role `member`; in a group they may post, in a ' +
     'channel they join as subscribers (`canPost: false`). The member cap (group default 100, channel 300) is ' +
     'enforced: a batch that would exceed it adds no one (409). Not for dms (409) or archived conversations ' +
@@ -33,7 +35,7 @@ export const addConversationMemberOp = defineOp({
     return transact(ctx, async (tx) => {
       const { conv } = await lockConversationFor(tx, ctx.actor, id, 'admin')
       assertMembersChangeable(conv)
-      await loadActiveParticipants(tx, userIds, 'userIds')
+      await loadActiveParticipants(tx, userIds, 'userIds', directoryViewer(ctx))
       const existing = new Set((await findMemberDetails(tx, conv.id, ids)).map((m) => m.member_id))
       const fresh = ids.filter((m) => !existing.has(m))
       if (conv.member_count + fresh.length > conv.max_members) {

@@ -1,6 +1,6 @@
 import type { Queryable } from '../store/db.js'
 import type { ParticipantRow } from '../users/users.sql.js'
-import { findParticipants } from '../users/users.sql.js'
+import { findVisibleParticipants } from '../users/users.sql.js'
 import { invalid } from '../ops/errors.js'
 import { MEMBER_COLUMNS, type MemberRow } from '../conversations/conversations.sql.js'
 
@@ -30,10 +30,11 @@ export async function insertMembers(q: Queryable, conversationId: string, member
 
 /**
  * Loads the participants named in `ids` (an input field at `path`) and refuses, listing each
- * offender, ids that name nobody or a deactivated participant.
+ * offender, ids that name nobody or a deactivated participant. An id hidden from `viewerId` by
+ * the directory rule (null: nothing hidden) is refused exactly like one that names nobody.
  */
-export async function loadActiveParticipants(q: Queryable, ids: string[], path: string): Promise<ParticipantRow[]> {
-  const found = new Map((await findParticipants(q, ids)).map((p) => [p.id, p]))
+export async function loadActiveParticipants(q: Queryable, ids: string[], path: string, viewerId: string | null): Promise<ParticipantRow[]> {
+  const found = new Map((await findVisibleParticipants(q, viewerId, ids)).map((p) => [p.id, p]))
   const errors = ids.flatMap((id, i) => {
     const p = found.get(id)
     if (!p) return [{ path: `${path}.${i}`, message: `${id} is not a known user or agent` }]

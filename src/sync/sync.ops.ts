@@ -35,7 +35,10 @@ export const syncOp = defineOp({
     'joined while away come too (from seq 0). A conversation named in `since` that the caller was removed ' +
     'from answers its events up to and including that removal. `reset: true` (no events) says: reload ' +
     'this one with list-messages — when more than PARLEY_SYNC_MAX_EVENTS (500) events were missed. ' +
-    `At most ${MAX_EVENTS_PER_CALL} events per call: while \`hasMore\`, call again with the new positions. ` +
+    `At most ${MAX_EVENTS_PER_CALL} events per call; a conversation that does not fit in what is left gets a ` +
+    'partial page (its first events after the position given), so the last event’s seq is then below `lastSeq`, ' +
+    'which stays the conversation’s last seq. While `hasMore`, call again with the seq of the last event ' +
+    'received per conversation (not `lastSeq`). ' +
     'A client that applies these and the live events, skipping any seq it already has, ends with the server’s state.',
   callers: ['user', 'agent'],
   input: Input({
@@ -50,7 +53,9 @@ export const syncOp = defineOp({
         conversationId: Type.String(),
         events: Type.Array(SyncEvent),
         reset: Type.Optional(Type.Literal(true)),
-        lastSeq: Type.Integer({ description: 'the conversation’s last seq when this answer was read' }),
+        lastSeq: Type.Integer({
+          description: 'the conversation’s last seq when this answer was read; above the last event’s seq on a partial page',
+        }),
       }),
     ),
     hasMore: Type.Boolean(),
@@ -78,11 +83,16 @@ export const syncOp = defineOp({
         data.push({ conversationId: t.conversationId, events: [], reset: true, lastSeq: t.upTo })
         continue
       }
-      if (t.upTo - t.after > budget) {
+      if (budget === 0) {
         hasMore = true
-        continue
+        break
       }
-      const events = await listEventsBetween(db, t.conversationId, t.after, t.upTo)
+      // A conversation longer than what is left of the budget gets a partial page from the
+      // client's position (the log is gapless, so after + budget is exactly `budget` events);
+      // skipping it instead would answer the same nothing on every call.
+      const partial = t.upTo - t.after > budget
+      if (partial) hasMore = true
+      const events = await listEventsBetween(db, t.conversationId, t.after, partial ? t.after + budget : t.upTo)
       budget -= events.length
       data.push({ conversationId: t.conversationId, events: events.map(toEventFrame), lastSeq: t.upTo })
     }

@@ -36,8 +36,36 @@ export async function findParticipant(q: Queryable, id: string): Promise<Partici
   return (await q.query<ParticipantRow>(`SELECT ${COLUMNS} FROM participants WHERE id = $1`, [id]))[0]
 }
 
-export async function findParticipants(q: Queryable, ids: string[]): Promise<ParticipantRow[]> {
-  return q.query<ParticipantRow>(`SELECT ${COLUMNS} FROM participants WHERE id = ANY($1::text[])`, [ids])
+/**
+ * The directory rule (docs/api.md, Directory), written once and used by every look-up of a
+ * participant for a participant caller: the viewer in the SQL parameter `viewer` (e.g. `$1`)
+ * sees themself, their agents, their owner (an agent's) and everyone who is now a member of a
+ * conversation they are a member of. Anything else is hidden and answers like an unknown id.
+ *
+ * A NULL viewer means no restriction (the server key, or the `open` directory): the condition
+ * is then true, and PostgreSQL folds it away when it plans with the parameter's value.
+ */
+export function visibleTo(viewer: string, alias = 'p'): string {
+  return `(${viewer}::text IS NULL OR ${alias}.id IN (
+      SELECT ${viewer}::text
+      UNION ALL SELECT own.id FROM participants own WHERE own.owner_id = ${viewer}::text
+      UNION ALL SELECT me.owner_id FROM participants me WHERE me.id = ${viewer}::text AND me.owner_id IS NOT NULL
+      UNION ALL SELECT theirs.member_id FROM members mine
+                  JOIN members theirs ON theirs.conversation_id = mine.conversation_id
+                 WHERE mine.member_id = ${viewer}::text))`
+}
+
+/** The participants among `ids` that `viewerId` may see (null: all); a hidden id is simply absent. */
+export async function findVisibleParticipants(q: Queryable, viewerId: string | null, ids: string[]): Promise<ParticipantRow[]> {
+  if (!ids.length) return []
+  return q.query<ParticipantRow>(
+    `SELECT ${COLUMNS} FROM participants p WHERE p.id = ANY($2::text[]) AND ${visibleTo('$1')}`,
+    [viewerId, ids],
+  )
+}
+
+export async function findVisibleParticipant(q: Queryable, viewerId: string | null, id: string): Promise<ParticipantRow | undefined> {
+  return (await findVisibleParticipants(q, viewerId, [id]))[0]
 }
 
 /**
@@ -72,19 +100,23 @@ export async function deactivateParticipant(q: Queryable, id: string): Promise<P
   return rows[0]
 }
 
-/** Prefix search on name and id, case-insensitive, keyset-paged by (lower(name), id). */
+/**
+ * Prefix search on name and id, case-insensitive, keyset-paged by (lower(name), id), among the
+ * participants `viewerId` may see (the directory rule; null: everyone).
+ */
 export async function searchParticipants(
   q: Queryable,
-  opts: { prefix?: string; kind?: 'user' | 'agent'; after?: [string, string]; limit: number; includeDeactivated: boolean },
+  opts: { prefix?: string; kind?: 'user' | 'agent'; after?: [string, string]; limit: number; includeDeactivated: boolean; viewerId: string | null },
 ): Promise<ParticipantRow[]> {
   const prefix = opts.prefix ? opts.prefix.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%' : null
   return q.query<ParticipantRow>(
-    `SELECT ${COLUMNS} FROM participants
+    `SELECT ${COLUMNS} FROM participants p
       WHERE ($1::text IS NULL OR lower(name) LIKE $1 OR lower(id) LIKE $1)
         AND ($2::text IS NULL OR kind = $2)
         AND ($3::text IS NULL OR (lower(name), id) > ($3, $4))
         AND ($6 OR deactivated_at IS NULL)
+        AND ${visibleTo('$7')}
       ORDER BY lower(name), id LIMIT $5`,
-    [prefix, opts.kind ?? null, opts.after?.[0] ?? null, opts.after?.[1] ?? null, opts.limit, opts.includeDeactivated],
+    [prefix, opts.kind ?? null, opts.after?.[0] ?? null, opts.after?.[1] ?? null, opts.limit, opts.includeDeactivated, opts.viewerId],
   )
 }

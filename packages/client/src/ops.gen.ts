@@ -53,6 +53,7 @@ export type GetUserOutput = {
 export type ListUsersInput = {
   query?: string
   kind?: "user" | "agent"
+  /** server key only: list deactivated participants too */
   includeDeactivated?: boolean
   /** opaque cursor from a previous page */
   cursor?: string
@@ -1587,7 +1588,7 @@ export type SyncOutput = {
       data: unknown
     }>
     reset?: true
-    /** the conversation’s last seq when this answer was read */
+    /** the conversation’s last seq when this answer was read; above the last event’s seq on a partial page */
     lastSeq: number
   }>
   hasMore: boolean
