@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest'
+import fc from 'fast-check'
 import WebSocket from 'ws'
 import { describeStores } from '../../test/harness.js'
 import { TestSocket } from '../../test/ws-client.js'
@@ -16,6 +17,33 @@ it('measures nesting without parsing, ignoring brackets inside strings', () => {
   expect(nestsDeeperThan(arrays(1_000_000), 32)).toBe(true)
   expect(nestsDeeperThan(`{"a":"${'['.repeat(100)}\\"${'{'.repeat(100)}"}`, 32)).toBe(false)
   expect(nestsDeeperThan('[' + '[],'.repeat(1000) + '[]]', 2)).toBe(false)
+})
+
+/** The depth of a parsed value, by an explicit stack (the reference the text scan must agree with). */
+function depthOf(value: unknown): number {
+  let max = 0
+  const stack: [unknown, number][] = [[value, 1]]
+  while (stack.length) {
+    const [v, d] = stack.pop()!
+    if (v === null || typeof v !== 'object') continue
+    max = Math.max(max, d)
+    for (const x of Object.values(v)) stack.push([x, d + 1])
+  }
+  return max
+}
+
+it('agrees with the depth of the parsed value on any JSON, escapes and brackets in strings included', () => {
+  const text = fc.string({ unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', 'a', '\u00e9') })
+  const json = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small', maxDepth: 12 }, text, fc.integer(), fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(text, tie('value'), { maxKeys: 3 })),
+  })).value
+  fc.assert(
+    fc.property(json, fc.integer({ min: 0, max: 14 }), (v, limit) => {
+      const s = JSON.stringify(v)
+      expect(nestsDeeperThan(s, limit)).toBe(depthOf(JSON.parse(s)) > limit)
+    }),
+    { numRuns: 2000, seed: 6 },
+  )
 })
 
 describeStores('nesting limit', (h) => {

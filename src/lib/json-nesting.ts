@@ -10,20 +10,26 @@ export const MAX_NESTING = 32
 /**
  * Whether JSON text nests objects and arrays deeper than `limit`, found by one pass over the
  * characters — no parse, no recursion — so it can run before anything else looks at the text.
- * Brackets inside strings do not count. Text that is not JSON may answer either way; the parse
- * that follows refuses it.
+ * Brackets inside strings do not count; a string is skipped with `indexOf` to its closing quote
+ * (one not preceded by an odd run of backslashes), which keeps long contents nearly free: on a
+ * 1 MB message the check costs under 1 % of the JSON.parse that follows (bench/input-guard.ts).
+ * Text that is not JSON may answer either way; the parse that follows refuses it.
  */
 export function nestsDeeperThan(text: string, limit: number): boolean {
   let depth = 0
-  for (let i = 0; i < text.length; i++) {
+  const n = text.length
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i)
     if (c === 0x22 /* " */) {
-      // Skip the string: to its closing quote, stepping over escapes.
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i)
-        if (d === 0x5c /* \ */) i++
-        else if (d === 0x22) break
+      let j = i
+      for (;;) {
+        j = text.indexOf('"', j + 1)
+        if (j < 0) return false
+        let k = j - 1
+        while (text.charCodeAt(k) === 0x5c /* \ */) k--
+        if ((j - 1 - k) % 2 === 0) break // an even run of backslashes: this quote ends the string
       }
+      i = j
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       if (++depth > limit) return true
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--
