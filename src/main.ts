@@ -22,6 +22,10 @@ async function main() {
   ]
   process.stdout.write(lines.join('\n') + '\n')
 
+  // Every request and frame handler catches its own errors; one that slips through is a bug to
+  // log, not a reason to drop every connection and every queued send of this node.
+  process.on('unhandledRejection', (err) => services.log.error({ err }, 'unhandled rejection'))
+
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { defineOp } from '../ops/define-op.js'
 import { forbidden, invalid, invalidField, notFound, ParleyError } from '../ops/errors.js'
-import { Input, ParticipantId, Uuid } from '../ops/schemas.js'
+import { Input, ParticipantId, Seq, Uuid } from '../ops/schemas.js'
 import { isParticipant, type OpContext } from '../ops/context.js'
 import { loadConversationFor, postingRefusal } from '../conversations/access.js'
 import { uuidv7, isUuid } from '../lib/ids.js'
@@ -16,7 +16,6 @@ import {
   type MessageRow,
 } from './messages.sql.js'
 
-const Seq = (description: string) => Type.Integer({ minimum: 0, description })
 
 export const sendMessageOp = defineOp({
   id: 'send-message',

@@ -16,6 +16,12 @@ export const PARTICIPANT_ID_PATTERN = '^[A-Za-z0-9_.:@+=|-]{1,128}$'
 export const ParticipantId = (description?: string) =>
   Type.String({ pattern: PARTICIPANT_ID_PATTERN, maxLength: 128, description })
 
+/**
+ * A position in a conversation's log, as input. Bounded by the largest integer a JSON number
+ * carries exactly (and far below PostgreSQL's bigint), so a huge one is refused on its field.
+ */
+export const Seq = (description?: string) => Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description })
+
 export const Timestamp = (description?: string) => Type.String({ format: 'date-time', description })
 
 /** Free-form JSON object an app attaches to its own records; at most 8 KiB serialized. */

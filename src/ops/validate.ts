@@ -42,8 +42,9 @@ function toFieldError(e: ErrorObject): FieldError {
 
 /**
  * One walk over the input, with a stack rather than recursion so that no value can overflow
- * it: refuses U+0000 (PostgreSQL text and jsonb cannot hold it) up front instead of failing in
- * the store, and nesting deeper than MAX_NESTING. The transports already refuse deep text
+ * it: refuses, up front instead of in the store, text PostgreSQL cannot hold (U+0000, and lone
+ * UTF-16 surrogates, which one store would refuse and the other silently turn into U+FFFD), and
+ * nesting deeper than MAX_NESTING. The transports already refuse deep text
  * before parsing it; this holds the limit for every caller of `validate`.
  */
 function checkInput(input: unknown): void {
@@ -51,18 +52,25 @@ function checkInput(input: unknown): void {
   for (let item = stack.pop(); item; item = stack.pop()) {
     const { v, path, depth } = item
     if (typeof v === 'string') {
-      if (v.includes('\u0000')) throw nul(path)
+      checkText(v, path)
     } else if (v && typeof v === 'object') {
       if (depth >= MAX_NESTING) throw tooDeeplyNested(path || 'body')
       const entries: [string, unknown][] = Array.isArray(v) ? v.map((x, i) => [String(i), x]) : Object.entries(v)
       // Pushed last to first, so fields are checked in order and the first problem is reported.
       for (let i = entries.length - 1; i >= 0; i--) {
         const [k, x] = entries[i]
-        if (k.includes('\u0000')) throw nul(path)
+        checkText(k, path)
         stack.push({ v: x, path: path ? `${path}.${k}` : k, depth: depth + 1 })
       }
     }
   }
 }
 
+/** A string or key the store can hold: no U+0000, no lone surrogate. */
+function checkText(v: string, path: string): void {
+  if (v.includes('\u0000')) throw nul(path)
+  if (!(v as unknown as { isWellFormed(): boolean }).isWellFormed()) throw refused(path, 'must be well-formed Unicode (no lone surrogates)')
+}
+
+const refused = (path: string, message: string) => invalid(`${path || 'body'}: ${message}`, [{ path, message }])
 const nul = (path: string) => invalid(`${path || 'body'}: must not contain NUL characters`, [{ path, message: 'must not contain NUL characters' }])

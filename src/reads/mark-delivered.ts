@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { defineOp } from '../ops/define-op.js'
-import { Input, Uuid } from '../ops/schemas.js'
+import { Input, Seq, Uuid } from '../ops/schemas.js'
 import { loadConversationFor } from '../conversations/access.js'
 import { advanceDeliveredCursor } from './reads.sql.js'
 
@@ -15,7 +15,7 @@ export const markConversationDeliveredOp = defineOp({
     'seq. When it moves, the other members’ sockets get an ephemeral `delivery` event `{ userId, lastDeliveredSeq }` ' +
     '(no seq: acknowledging a delivery must not itself be something to acknowledge). Reading implies delivery.',
   callers: ['user', 'agent'],
-  input: Input({ id: Uuid(), seq: Type.Integer({ minimum: 0 }) }),
+  input: Input({ id: Uuid(), seq: Seq() }),
   output: Type.Object({ lastDeliveredSeq: Type.Integer() }),
   async run(ctx, { id, seq }) {
     const { conv, member } = await loadConversationFor(ctx.services.db, ctx.actor, id, 'member')

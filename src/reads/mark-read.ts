@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { defineOp } from '../ops/define-op.js'
-import { Input, Uuid } from '../ops/schemas.js'
+import { Input, Seq, Uuid } from '../ops/schemas.js'
 import { transact } from '../ops/transaction.js'
 import { appendEvent } from '../events/event-log.sql.js'
 import { lockConversationFor } from '../conversations/access.js'
@@ -24,7 +24,7 @@ export const markConversationReadOp = defineOp({
     'the last message shown, not the seq of the last event seen, or every read would cause another. Answers ' +
     '`{ lastReadSeq, unreadCount }`; own messages are never unread.',
   callers: ['user', 'agent'],
-  input: Input({ id: Uuid(), seq: Type.Integer({ minimum: 0, description: 'the position read up to' }) }),
+  input: Input({ id: Uuid(), seq: Seq('the position read up to') }),
   output: ReadState,
   async run(ctx, { id, seq }) {
     return transact(ctx, async (tx) => {

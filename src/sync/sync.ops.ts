@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { defineOp } from '../ops/define-op.js'
 import { forbidden } from '../ops/errors.js'
-import { Input } from '../ops/schemas.js'
+import { Input, Seq } from '../ops/schemas.js'
 import { UUID_PATTERN } from '../lib/ids.js'
 import { toEventFrame } from '../events/event-frame.js'
 import type { EventFrame } from '../protocol/frames.js'
@@ -42,7 +42,9 @@ export const syncOp = defineOp({
     'A client that applies these and the live events, skipping any seq it already has, ends with the server’s state.',
   callers: ['user', 'agent'],
   input: Input({
-    since: Type.Record(Type.String({ pattern: UUID_PATTERN }), Type.Integer({ minimum: 0 }), {
+    since: Type.Record(Type.String({ pattern: UUID_PATTERN }), Seq(), {
+      // Without it a key that is not a conversation id would reach the store unchecked.
+      additionalProperties: false,
       maxProperties: 10_000,
       description: 'conversation id → last seq seen',
     }),

@@ -5,7 +5,7 @@ import type { WebSocket } from 'ws'
 import type { Services } from '../ops/context.js'
 import { findOp } from '../ops/registry.js'
 import { invoke } from '../ops/invoke.js'
-import { notFound, toParleyError, type ParleyError } from '../ops/errors.js'
+import { invalidField, notFound, toParleyError, type ParleyError } from '../ops/errors.js'
 import { CloseCode, PROTOCOL_VERSION, type ClientFrame, type ServerFrame } from '../protocol/frames.js'
 import { listMembershipPositions } from '../sync/sync.sql.js'
 import type { Hub } from './hub.js'
@@ -62,7 +62,7 @@ export async function registerGateway(app: FastifyInstance, services: Services, 
           limits: { maxFrameBytes: c.wsMaxFrameBytes, framesPerSecond: c.wsFramesPerSecond, idleTimeoutMs: c.wsIdleTimeoutMs },
         })
         ready = true
-        for (const raw of queued.splice(0)) void onFrame(raw)
+        for (const raw of queued.splice(0)) handle(raw)
       } catch (err) {
         const e = toParleyError(err)
         session.close(e.code === 'unauthorized' ? CloseCode.Unauthorized : CloseCode.ServerError, e.detail.slice(0, 120))
@@ -96,7 +96,8 @@ export async function registerGateway(app: FastifyInstance, services: Services, 
       if (frame.type === 'auth') {
         if (authStarted) return session.send({ type: 'error', error: { code: 'validation_failed', detail: 'already authenticated' } })
         authStarted = true
-        return void start(String(frame.token ?? ''))
+        // A client's frame may hold anything: only a string is a token (String() of an object can throw).
+        return void start(typeof frame.token === 'string' ? frame.token : '')
       }
       if (!ready) {
         if (authStarted) return void queued.push(raw)
@@ -105,6 +106,13 @@ export async function registerGateway(app: FastifyInstance, services: Services, 
       if (frame.type === 'call') return call(frame)
       session.send({ type: 'error', error: { code: 'validation_failed', detail: `unknown frame type ${String((frame as { type: unknown }).type).slice(0, 40)}` } })
     }
+
+    // A frame handler that throws must end this socket, never the process (an unhandled rejection would).
+    const handle = (raw: string) =>
+      onFrame(raw).catch((err) => {
+        services.log.error({ err }, 'unexpected error handling a socket frame')
+        session.close(CloseCode.ServerError, 'unexpected error')
+      })
 
     const call = async (frame: Extract<ClientFrame, { type: 'call' }>) => {
       if (typeof frame.id !== 'string' || !CALL_ID.test(frame.id)) {
@@ -115,8 +123,9 @@ export async function registerGateway(app: FastifyInstance, services: Services, 
         // The actor was captured at connect. A credential revoked since (even where the close
         // message never arrived) closes the socket instead, and nothing more is answered.
         if (!(await stillValid(services.auth, session))) return
-        const op = typeof frame.op === 'string' ? findOp(frame.op) : undefined
-        if (!op) throw notFound(`operation ${String(frame.op).slice(0, 64)}`)
+        if (typeof frame.op !== 'string') throw invalidField('op', 'must be the id of an operation')
+        const op = findOp(frame.op)
+        if (!op) throw notFound(`operation ${frame.op.slice(0, 64)}`)
         const { data } = await invoke(op, { services, actor: session.actor!, requestId: `${session.id}:${frame.id}`, input: frame.data ?? {} })
         answer = { type: 'result', id: frame.id, ok: true, data }
       } catch (err) {
@@ -129,7 +138,7 @@ export async function registerGateway(app: FastifyInstance, services: Services, 
 
     socket.on('message', (data, isBinary) => {
       if (isBinary) return session.send({ type: 'error', error: { code: 'validation_failed', detail: 'frames are JSON text' } })
-      void onFrame(data.toString())
+      handle(data.toString())
     })
   })
 }
