@@ -11,11 +11,11 @@ import type { CallerKind } from '../../src/ops/context.js'
 import type { Profile } from './fixtures.js'
 import type { World } from './world.js'
 
-export type Role = 'anonymous' | 'badToken' | 'server' | 'admin' | 'member' | 'agent' | 'owner' | 'stranger' | 'deactivated'
-export const ROLES: Role[] = ['anonymous', 'badToken', 'server', 'admin', 'member', 'agent', 'owner', 'stranger', 'deactivated']
+export type Role = 'anonymous' | 'badToken' | 'server' | 'admin' | 'member' | 'agent' | 'owner' | 'stranger' | 'removed' | 'otherAgent' | 'deactivated'
+export const ROLES: Role[] = ['anonymous', 'badToken', 'server', 'admin', 'member', 'agent', 'owner', 'stranger', 'removed', 'otherAgent', 'deactivated']
 
 /** The roles that can open a socket session (the server key and bad credentials cannot). */
-export const PARTICIPANT_ROLES = ['admin', 'member', 'agent', 'owner', 'stranger'] as const satisfies readonly Role[]
+export const PARTICIPANT_ROLES = ['admin', 'member', 'agent', 'owner', 'stranger', 'removed', 'otherAgent'] as const satisfies readonly Role[]
 
 /** `2xx` or the one error code expected. */
 export type Outcome = '2xx' | 'unauthorized' | 'forbidden' | 'not_found'
@@ -30,18 +30,21 @@ const KIND: Record<Role, CallerKind | null> = {
   member: 'user',
   owner: 'user',
   stranger: 'user',
+  removed: 'user',
   agent: 'agent',
+  otherAgent: 'agent',
 }
 
 /** Departures from "2xx" per profile, for the callers the registry lets through (fixtures.ts). */
 const PROFILES: Record<Profile, Partial<Record<Role, Outcome>>> = {
   open: {},
-  read: { stranger: 'not_found' },
-  member: { server: 'forbidden', owner: 'forbidden', stranger: 'not_found' },
-  admin: { member: 'forbidden', agent: 'forbidden', owner: 'forbidden', stranger: 'not_found' },
-  agent: { admin: 'not_found', member: 'not_found', stranger: 'not_found' },
+  // A removed member and another owner's agent are strangers now: what they may not see is absent.
+  read: { stranger: 'not_found', removed: 'not_found', otherAgent: 'not_found' },
+  member: { server: 'forbidden', owner: 'forbidden', stranger: 'not_found', removed: 'not_found', otherAgent: 'not_found' },
+  admin: { member: 'forbidden', agent: 'forbidden', owner: 'forbidden', stranger: 'not_found', removed: 'not_found', otherAgent: 'not_found' },
+  agent: { admin: 'not_found', member: 'not_found', stranger: 'not_found', removed: 'not_found', otherAgent: 'not_found' },
   // The owner is named in the input, not looked up: naming another is refused, not hidden.
-  'owner-only': { admin: 'forbidden', member: 'forbidden', stranger: 'forbidden' },
+  'owner-only': { admin: 'forbidden', member: 'forbidden', stranger: 'forbidden', removed: 'forbidden' },
 }
 
 export function expectedOutcome(op: AnyOp, profile: Profile, role: Role): Outcome {
@@ -58,6 +61,8 @@ export function tokenOf(w: World, role: Exclude<Role, 'anonymous' | 'badToken'>)
       return w.serverKey
     case 'agent':
       return w.agent.token
+    case 'otherAgent':
+      return w.otherAgent.token
     default:
       return w[role].token
   }

@@ -17,6 +17,10 @@ export interface World {
   agent: TestAgent
   /** In no conversation, owns no agent. */
   stranger: TestUser
+  /** Was a member of the group and the private channel, and was removed from both. */
+  removed: TestUser
+  /** An agent of another owner (`stranger`), a member of nothing. */
+  otherAgent: TestAgent
   /** Deactivated after its token was minted: the token is well signed but must not work. */
   deactivated: TestUser
   /** Never a member of anything: the one add-member samples add. */
@@ -33,14 +37,17 @@ export async function buildWorld(h: Harness): Promise<World> {
   const key = h.serverKey
   const [admin, member, owner, stranger, newcomer] = [await h.user('Admin'), await h.user('Member'), await h.user('Owner'), await h.user('Stranger'), await h.user('Newcomer')]
   const agent = await h.agent(owner, 'Member agent')
+  const removed = await h.user('Removed')
+  const otherAgent = await h.agent(stranger, 'Other agent')
   const deactivated = await h.user('Gone')
   await h.ok('deactivate-user', { id: deactivated.id }, key)
   const dm = await h.ok('create-conversation', { type: 'dm', members: [member.id] }, admin.token)
-  const group = await h.ok('create-conversation', { type: 'group', name: 'World group', members: [member.id, agent.id] }, admin.token)
+  const group = await h.ok('create-conversation', { type: 'group', name: 'World group', members: [member.id, agent.id, removed.id] }, admin.token)
   const publicChannel = await h.ok('create-conversation', { type: 'channel', name: 'World public', visibility: 'public', members: [member.id] }, admin.token)
-  const privateChannel = await h.ok('create-conversation', { type: 'channel', name: 'World private', members: [member.id, agent.id] }, admin.token)
+  const privateChannel = await h.ok('create-conversation', { type: 'channel', name: 'World private', members: [member.id, agent.id, removed.id] }, admin.token)
+  for (const c of [group, privateChannel]) await h.ok('remove-conversation-member', { id: c.id, userIds: [removed.id] }, admin.token)
   const message = await h.ok('send-message', { conversationId: group.id, content: 'hello world', clientMsgId: 'world-1' }, member.token)
-  return { h, serverKey: key, admin, member, owner, agent, stranger, deactivated, newcomer, dm, group, publicChannel, privateChannel, message }
+  return { h, serverKey: key, admin, member, owner, agent, stranger, removed, otherAgent, deactivated, newcomer, dm, group, publicChannel, privateChannel, message }
 }
 
 /**
