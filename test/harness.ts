@@ -15,6 +15,7 @@ import { loadConfig, type Config } from '../src/config.js'
 import { openStore } from '../src/store/open.js'
 import type { Db } from '../src/store/db.js'
 import type { StoredEvent } from '../src/events/event-types.js'
+import { validateEvent } from '../src/events/catalogue/index.js'
 import { findOp } from '../src/ops/registry.js'
 import { pathParams } from '../src/ops/define-op.js'
 
@@ -85,6 +86,11 @@ export interface HarnessOptions {
 
 export class Harness {
   readonly events: StoredEvent[] = []
+  /**
+   * Committed events whose payload does not match the event catalogue. `describeStores` fails
+   * the suite when any were recorded, so every test that emits an event checks its schema.
+   */
+  readonly catalogueViolations: string[] = []
   private counter = 0
 
   private constructor(
@@ -93,7 +99,13 @@ export class Harness {
     readonly serverKey: string,
     private readonly cleanup: () => Promise<void>,
   ) {
-    parley.services.events.subscribe((evs) => this.events.push(...evs))
+    parley.services.events.subscribe((evs) => {
+      this.events.push(...evs)
+      for (const e of evs) {
+        const problems = validateEvent(e.type, e.data)
+        if (problems.length) this.catalogueViolations.push(`${e.type} (seq ${e.seq}): ${problems.join('; ')} in ${JSON.stringify(e.data).slice(0, 300)}`)
+      }
+    })
   }
 
   static async start(kind: StoreKind, overrides: Partial<Config> = {}, opts: HarnessOptions = {}): Promise<Harness> {
@@ -206,7 +218,9 @@ export function describeStores(name: string, fn: (h: () => Harness, kind: StoreK
         h = await Harness.start(kind, overrides, opts)
       }, 60_000)
       afterAll(async () => {
+        const violations = h?.catalogueViolations ?? []
         await h?.close()
+        if (violations.length) throw new Error(`events not matching the catalogue (src/events/catalogue/):\n${violations.join('\n')}`)
       })
       fn(() => h, kind)
     })

@@ -1,6 +1,7 @@
 import type { Queryable, Tx } from '../store/db.js'
 import type { Actor } from '../ops/context.js'
 import { appendEvent } from '../events/event-log.sql.js'
+import type { EventData } from '../events/event-types.js'
 import type { Conversation } from './conversations.schemas.js'
 import { findConversationDetail, type ConversationRow } from './conversations.sql.js'
 import { toConversationView } from './conversations.view.js'
@@ -30,7 +31,12 @@ export async function conversationViewFor(q: Queryable, actor: Actor, id: string
  * change (no membership: the event goes to every member). Runs inside the conversation's row
  * lock, after the row was written. Advances `conv.last_seq`.
  */
-export async function appendConversationUpdated(tx: Tx, conv: ConversationRow, actor: Actor, changes: Record<string, unknown>): Promise<void> {
+export async function appendConversationUpdated(
+  tx: Tx,
+  conv: ConversationRow,
+  actor: Actor,
+  changes: EventData<'conversation.updated'>['changes'],
+): Promise<void> {
   const detail = (await findConversationDetail(tx, conv.id, null))!
   const cursor = { id: conv.id, lastSeq: conv.last_seq }
   const conversation = toConversationView({ ...detail, last_seq: cursor.lastSeq + 1 }, 'member')

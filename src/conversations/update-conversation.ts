@@ -8,6 +8,9 @@ import { assertWritable, lockConversationFor } from './access.js'
 import { appendConversationUpdated, conversationViewFor } from './conversation-writes.js'
 import { Conversation, Settings, Visibility } from './conversations.schemas.js'
 import { updateConversationSettings, type ConversationRow, type ConversationSettingsPatch } from './conversations.sql.js'
+import type { EventData } from '../events/event-types.js'
+
+type ConversationChanges = EventData<'conversation.updated'>['changes']
 
 const UpdateInput = Input({
   id: Uuid(),
@@ -80,13 +83,13 @@ function resolve(conv: ConversationRow, input: UpdateInput): ConversationSetting
 }
 
 /** What differs, with the new values, in the field names of the conversation view. */
-function changesBetween(conv: ConversationRow, next: ConversationSettingsPatch): Record<string, unknown> {
-  const changes: Record<string, unknown> = {}
+function changesBetween(conv: ConversationRow, next: ConversationSettingsPatch): ConversationChanges {
+  const changes: ConversationChanges = {}
   if (next.name !== conv.name) changes.name = next.name
   if (next.description !== conv.description) changes.description = next.description
   if (next.visibility !== conv.visibility) changes.visibility = next.visibility
   if (canonicalJson(next.metadata) !== canonicalJson(conv.metadata)) changes.metadata = next.metadata
-  const settings: Record<string, unknown> = {}
+  const settings: NonNullable<ConversationChanges['settings']> = {}
   if (next.maxMembers !== conv.max_members) settings.maxMembers = next.maxMembers
   if (next.locked !== conv.locked) settings.locked = next.locked
   if (Object.keys(settings).length) changes.settings = settings

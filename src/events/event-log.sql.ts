@@ -1,5 +1,5 @@
 import type { Queryable, Tx } from '../store/db.js'
-import type { NewEvent, StoredEvent } from './event-types.js'
+import { stored as numbered, type NewEvent, type StoredEvent } from './event-types.js'
 
 /** A conversation row held under `SELECT … FOR UPDATE` by the current transaction. */
 export interface SeqCursor {
@@ -8,14 +8,15 @@ export interface SeqCursor {
 }
 
 /**
- * Appends events to a conversation's log with the next gapless seqs.
+ * Appends events to a conversation's log with the next gapless seqs. Only catalogue events
+ * (src/events/catalogue/) type-check: the payload's shape is fixed by the event's name.
  * Precondition: runs inside the conversation's row lock (see `lockConversation`), which is
  * what makes seqs gapless and commit-ordered. Advances `conv.lastSeq`.
  */
 export async function appendEvents(tx: Tx, conv: SeqCursor, events: NewEvent[], at = new Date()): Promise<StoredEvent[]> {
   if (!events.length) return []
   const createdAt = at.toISOString()
-  const stored = events.map((e, i) => ({ ...e, conversationId: conv.id, seq: conv.lastSeq + i + 1, createdAt }))
+  const stored = events.map((e, i) => numbered(e, conv.id, conv.lastSeq + i + 1, createdAt))
   await insertEvents(tx, stored)
   conv.lastSeq += events.length
   await tx.query('UPDATE conversations SET last_seq = $2 WHERE id = $1', [conv.id, conv.lastSeq])

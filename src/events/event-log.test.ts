@@ -25,7 +25,7 @@ describeStores('event log', (h) => {
     await expect(
       h().db.transaction(async (tx) => {
         const row = (await lockConversation(tx, conv.id))!
-        await appendEvents(tx, { id: row.id, lastSeq: row.last_seq }, [{ type: 'conversation.updated', actorId: a.id, data: {} }])
+        await appendEvents(tx, { id: row.id, lastSeq: row.last_seq }, [{ type: 'read.updated', actorId: a.id, data: { userId: a.id, lastReadSeq: 1 } }])
         throw new Error('abort')
       }),
     ).rejects.toThrow('abort')

@@ -1,29 +1,28 @@
-/** Durable event names (API.md, Real time). Each takes its conversation's next seq. */
-export type EventType =
-  | 'conversation.created'
-  | 'conversation.updated'
-  | 'member.added'
-  | 'member.removed'
-  | 'member.updated'
-  | 'message.created'
-  | 'message.updated'
-  | 'message.deleted'
-  | 'reaction.added'
-  | 'reaction.removed'
-  | 'message.pinned'
-  | 'message.unpinned'
-  | 'read.updated'
+import type { EventType, NewEvent } from './catalogue/index.js'
 
-/** An event to append; its seq is assigned under the conversation's row lock. */
-export interface NewEvent {
+/** Durable event names and the events to append are the catalogue's (src/events/catalogue/). */
+export type { EventData, EventType, NewEvent } from './catalogue/index.js'
+
+/**
+ * An event as committed to the log. Loosely typed on purpose: it is also what is read back
+ * from the log and the bus; appends are typed by `NewEvent`, and the harness checks every
+ * committed payload against the catalogue.
+ */
+export interface StoredEvent {
   type: EventType
   actorId: string | null
   data: Record<string, unknown>
-}
-
-/** An event as committed to the log. */
-export interface StoredEvent extends NewEvent {
   conversationId: string
   seq: number
   createdAt: string
 }
+
+/** The numbered form of an appended event (what `appendEvents` and the send queue announce). */
+export const stored = (e: NewEvent, conversationId: string, seq: number, createdAt: string): StoredEvent => ({
+  type: e.type,
+  actorId: e.actorId,
+  data: e.data as Record<string, unknown>,
+  conversationId,
+  seq,
+  createdAt,
+})

@@ -2,6 +2,7 @@ import type { Bus } from './bus/bus.js'
 import { subjectToken } from './bus/subjects.js'
 import type { EventSink } from './event-sink.js'
 import type { StoredEvent } from './event-types.js'
+import { membershipEffect } from './catalogue/index.js'
 
 /** The bus subject of a conversation: its durable events and its typing indicators. */
 export const conversationSubject = (conversationId: string) => `conv.${subjectToken(conversationId)}`
@@ -15,7 +16,7 @@ export const participantSubject = (participantId: string) => `user.${subjectToke
 /** What travels on a conversation's subject (and, for joins, on the joiner's). */
 export type ConversationMessage =
   | { k: 'events'; events: StoredEvent[] }
-  | { k: 'typing'; conversationId: string; userId: string; expiresAt: string }
+  | { k: 'typing'; conversationId: string; userId: string; expiresAt?: string; stopped?: true }
   | { k: 'delivery'; conversationId: string; userId: string; lastDeliveredSeq: number }
 
 /**
@@ -36,22 +37,10 @@ export function publishCommittedEvents(sink: EventSink, bus: Bus): () => void {
       bus.publish(conversationSubject(id), JSON.stringify(message))
     }
     for (const e of events) {
-      for (const joiner of joinersOf(e)) {
+      for (const joiner of membershipEffect(e).added) {
         const message: ConversationMessage = { k: 'events', events: [e] }
         bus.publish(participantSubject(joiner), JSON.stringify(message))
       }
     }
   })
-}
-
-/** Participants an event makes members of its conversation. */
-export function joinersOf(e: StoredEvent): string[] {
-  if (e.type === 'member.added') {
-    const m = (e.data as { member?: { userId?: string } }).member
-    return m?.userId ? [m.userId] : []
-  }
-  if (e.type === 'conversation.created') {
-    return ((e.data as { members?: { id: string }[] }).members ?? []).map((m) => m.id)
-  }
-  return []
 }

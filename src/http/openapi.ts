@@ -52,7 +52,14 @@ export function buildOpenApi(ops: readonly AnyOp[], version: string) {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Parley API', version, description: 'Self-hosted messaging. Every operation is POST with a JSON body; errors are application/problem+json.' },
+    info: {
+      title: 'Parley API',
+      version,
+      description:
+        'Self-hosted messaging. Every operation is POST with a JSON body; errors are application/problem+json. ' +
+        'The events (WebSocket `/v1/ws` frames and NATS domain events) are described in AsyncAPI 3.0 at [/docs/asyncapi.json](/docs/asyncapi.json).',
+    },
+    externalDocs: { description: 'Events: AsyncAPI 3.0 document', url: '/docs/asyncapi.json' },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'server key, user JWT or agent key' } } },
     security: [{ bearer: [] }],
     paths,

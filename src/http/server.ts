@@ -8,6 +8,7 @@ import { pathParams } from '../ops/define-op.js'
 import { invoke } from '../ops/invoke.js'
 import { invalidField, notFound, toProblem } from '../ops/errors.js'
 import { buildOpenApi } from './openapi.js'
+import { buildAsyncApi } from './asyncapi.js'
 import { fromFastify, fromStatus, sendProblem } from './problem.js'
 import { registerMetricsRoute, type Metrics } from './metrics.js'
 import { clientErrorHandler } from './client-errors.js'
@@ -117,6 +118,9 @@ export async function buildHttp({ services, ops, metrics, version }: HttpOptions
   })
   registerMetricsRoute(app, metrics, services.config.metricsToken, bearer)
 
+  // Built once, at startup, from the event catalogue: no checked-in copy to go stale.
+  const asyncApi = JSON.stringify(buildAsyncApi(version))
+  app.get('/docs/asyncapi.json', async (_req, reply) => reply.type('application/json').send(asyncApi))
   await app.register(swagger, { mode: 'static', specification: { document: buildOpenApi(ops, version) as never } })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   return app

@@ -2,7 +2,7 @@ import type { Tx } from '../store/db.js'
 import type { Actor } from '../ops/context.js'
 import { iso } from '../lib/time.js'
 import { appendEvents } from '../events/event-log.sql.js'
-import type { NewEvent } from '../events/event-types.js'
+import type { EventData, NewEvent } from '../events/event-types.js'
 import { mayPost } from '../conversations/access.js'
 import type { ConversationRow } from '../conversations/conversations.sql.js'
 import { actorIdOf } from '../conversations/conversation-writes.js'
@@ -48,7 +48,7 @@ export const memberRemoved = (actor: Actor, memberId: string, reason: 'left' | '
   data: { memberId, by: actorIdOf(actor), reason },
 })
 
-export const memberUpdated = (actor: Actor, member: Member, changes: Record<string, unknown>): NewEvent => ({
+export const memberUpdated = (actor: Actor, member: Member, changes: EventData<'member.updated'>['changes']): NewEvent => ({
   type: 'member.updated',
   actorId: actorIdOf(actor),
   data: { member, changes },

@@ -9,6 +9,7 @@ import { Role } from '../conversations/conversations.schemas.js'
 import { Member } from './members.schemas.js'
 import { listAdminIds, updateMemberRights } from './members.sql.js'
 import { appendMemberEvents, loadMemberViews, memberUpdated } from './members.view.js'
+import type { EventData } from '../events/event-types.js'
 
 export const updateConversationMemberOp = defineOp({
   id: 'update-conversation-member',
@@ -39,7 +40,7 @@ export const updateConversationMemberOp = defineOp({
       if (!target) throw notFound('member')
       const role = input.role ?? target.role
       const canPost = input.canPost ?? target.can_post
-      const changes: Record<string, unknown> = {}
+      const changes: EventData<'member.updated'>['changes'] = {}
       if (role !== target.role) changes.role = role
       if (canPost !== target.can_post) changes.canPost = canPost
       if (changes.role === 'member' && (await listAdminIds(tx, conv.id)).length <= 1) {

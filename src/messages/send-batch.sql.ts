@@ -1,13 +1,16 @@
 import type { Queryable } from '../store/db.js'
 import type { PostingVerdict } from '../conversations/access.js'
 import type { MessageRow } from './messages.sql.js'
-import type { Message } from './messages.schemas.js'
+import type { EventData } from '../events/event-types.js'
 
 /** One send of a batch: the message row to create (its seq is assigned by the batch). */
 export interface BatchSend {
   row: Omit<MessageRow, 'seq'>
-  /** The message's view (seq 0 until the batch assigns it), stored as its message.created event. */
-  view: Message
+  /**
+   * The message's view (seq 0 until the batch assigns it). `parley_send_batch` stores it, with
+   * the seq merged in, as the `message.created` event: typed as that event's catalogue payload.
+   */
+  view: EventData<'message.created'>
 }
 
 export type BatchOutcome =

@@ -1,7 +1,7 @@
 import type { Db } from '../store/db.js'
 import { withRetries } from '../store/db.js'
 import type { EventSink } from '../events/event-sink.js'
-import type { StoredEvent } from '../events/event-types.js'
+import { stored, type NewEvent, type StoredEvent } from '../events/event-types.js'
 import { refusalError } from '../conversations/access.js'
 import { ParleyError, toParleyError } from '../ops/errors.js'
 import { toMessageView, type MessageRow } from './messages.sql.js'
@@ -183,8 +183,9 @@ export class SendQueue {
       const { req } = batch[i]
       if (o.outcome === 'created') {
         const message: MessageRow = { ...sends[i].row, seq: o.seq }
-        const data = { ...sends[i].view, seq: o.seq }
-        events.push({ conversationId: req.conversationId, seq: o.seq, type: 'message.created', actorId: req.senderId, data, createdAt: at })
+        // The same payload the SQL function stored: the view with its seq merged in.
+        const event: NewEvent = { type: 'message.created', actorId: req.senderId, data: { ...sends[i].view, seq: o.seq } }
+        events.push(stored(event, req.conversationId, o.seq, at))
         if (req.clientMsgId !== null) created.set(retryKey(req), message)
         return { message, created: true }
       }

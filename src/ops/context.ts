@@ -33,8 +33,8 @@ export interface Realtime {
    * sockets of the participant and of the agents they own.
    */
   revoke(participantId: string, code: number, reason: string): void
-  /** Fans a `typing` event out to the conversation's other connected members (throttled). */
-  typing(conversationId: string, participantId: string, expiresAt: string): void
+  /** Fans a `typing` event out to the conversation's other connected members (starts throttled; `null` = stopped). */
+  typing(conversationId: string, participantId: string, expiresAt: string | null): void
   /** Tells the conversation's other connected members how far a member has received (ephemeral). */
   delivered(conversationId: string, participantId: string, lastDeliveredSeq: number): void
   /** Whether a participant has a connected device, and when one was last connected. */

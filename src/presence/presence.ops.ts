@@ -13,21 +13,25 @@ export const sendTypingOp = defineOp({
   id: 'send-typing',
   path: '/v1/typing/send',
   tag: 'real time',
-  summary: 'Tell the conversation’s connected members that the caller is typing (never stored)',
+  summary: 'Tell the conversation’s connected members that the caller is typing, or stopped (never stored)',
   description:
     `Fans out a \`typing\` event { userId, expiresAt } to the other members’ sockets; clients show it until ` +
     `expiresAt (${TYPING_TTL_MS / 1000} s) unless it is repeated. Repeats within ${TYPING_EVERY_MS / 1000} s are absorbed. ` +
-    'Only those who may post may type.',
+    'With `stopped: true` (the draft was sent or cleared) it fans out { userId, stopped: true } at once, never absorbed, ' +
+    'and answers `expiresAt: null`. Only those who may post may type.',
   callers: ['user', 'agent'],
-  input: Input({ conversationId: Uuid() }),
-  output: Type.Object({ expiresAt: Timestamp() }),
-  async run(ctx, { conversationId }) {
+  input: Input({
+    conversationId: Uuid(),
+    stopped: Type.Optional(Type.Literal(true, { description: 'the caller stopped typing: hide the indicator now' })),
+  }),
+  output: Type.Object({ expiresAt: Nullable(Timestamp('when the indicator lapses unless repeated; null for a stop')) }),
+  async run(ctx, { conversationId, stopped }) {
     const actor = ctx.actor
     if (actor.kind === 'server') throw forbidden('the server key cannot type')
     const { conv, member } = await loadConversationFor(ctx.services.db, actor, conversationId, 'read')
     const refusal = postingRefusal(conv, member)
     if (refusal) throw refusal
-    const expiresAt = new Date(Date.now() + TYPING_TTL_MS).toISOString()
+    const expiresAt = stopped ? null : new Date(Date.now() + TYPING_TTL_MS).toISOString()
     ctx.services.realtime.typing(conv.id, actor.id, expiresAt)
     return { expiresAt }
   },

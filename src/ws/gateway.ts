@@ -12,6 +12,7 @@ import type { Hub } from './hub.js'
 import { Session } from './session.js'
 import { deepFrameAnswer } from './frame-nesting.js'
 import { stillValid } from './revocation.js'
+import { protocolSupported } from './protocol-version.js'
 
 const CALL_ID = /^[\w.:-]{1,64}$/
 
@@ -30,6 +31,8 @@ export async function registerGateway(app: FastifyInstance, services: Services, 
       if (s.actor) hub.detach(s)
     })
     if (!originAllowed(req, c.allowedOrigins, c.publicUrl)) return session.close(CloseCode.ForbiddenOrigin, 'origin not allowed')
+    const unsupported = () => session.close(CloseCode.UnsupportedProtocol, `unsupported protocol version; this server speaks ${PROTOCOL_VERSION}`)
+    if (!protocolSupported((req.query as { protocol?: unknown }).protocol)) return unsupported()
 
     let ready = false
     const queued: string[] = []
@@ -96,6 +99,7 @@ export async function registerGateway(app: FastifyInstance, services: Services, 
       if (frame.type === 'auth') {
         if (authStarted) return session.send({ type: 'error', error: { code: 'validation_failed', detail: 'already authenticated' } })
         authStarted = true
+        if (!protocolSupported(frame.protocol)) return unsupported()
         // A client's frame may hold anything: only a string is a token (String() of an object can throw).
         return void start(typeof frame.token === 'string' ? frame.token : '')
       }

@@ -3,7 +3,8 @@ import type { Db } from '../store/db.js'
 import type { Bus } from '../events/bus/bus.js'
 import type { StoredEvent } from '../events/event-types.js'
 import { toEventFrame } from '../events/event-frame.js'
-import { conversationSubject, joinersOf, participantSubject, type ConversationMessage } from '../events/publisher.js'
+import { conversationSubject, participantSubject, type ConversationMessage } from '../events/publisher.js'
+import { membershipEffect } from '../events/catalogue/index.js'
 import { listEventsBetween } from '../events/event-log.sql.js'
 import { ClusterPresence } from './cluster-presence.js'
 import { findConversationPositions, findConversationType, findLocalCoMembers } from './hub.sql.js'
@@ -177,9 +178,15 @@ export class Hub {
   /**
    * A `typing` event for the conversation's other members, on every node. Never stored, never
    * replayed; repeats within TYPING_EVERY_MS of the last fan-out from this node are absorbed.
+   * A stop (`expiresAt` null) always goes out, and lets the next start go out at once.
    */
-  typing(conversationId: string, participantId: string, expiresAt: string): void {
+  typing(conversationId: string, participantId: string, expiresAt: string | null): void {
     const key = `${conversationId}\u0000${participantId}`
+    if (expiresAt === null) {
+      this.lastTyping.delete(key)
+      const stop: ConversationMessage = { k: 'typing', conversationId, userId: participantId, stopped: true }
+      return this.bus.publish(conversationSubject(conversationId), JSON.stringify(stop))
+    }
     const now = Date.now()
     if (now - (this.lastTyping.get(key) ?? 0) < TYPING_EVERY_MS) return
     if (this.lastTyping.size > 100_000) this.lastTyping.clear()
@@ -224,7 +231,7 @@ export class Hub {
     if (m.k === 'events') return this.receive(m.events)
     const frame = JSON.stringify(
       m.k === 'typing'
-        ? { type: 'event', event: 'typing', conversationId: m.conversationId, data: { userId: m.userId, expiresAt: m.expiresAt } }
+        ? { type: 'event', event: 'typing', conversationId: m.conversationId, data: m.stopped ? { userId: m.userId, stopped: true } : { userId: m.userId, expiresAt: m.expiresAt } }
         : { type: 'event', event: 'delivery', conversationId: m.conversationId, data: { userId: m.userId, lastDeliveredSeq: m.lastDeliveredSeq } },
     )
     for (const p of this.members.get(m.conversationId) ?? []) {
@@ -272,7 +279,7 @@ export class Hub {
     let last = this.delivered.get(c)
     if (last === undefined) {
       // Not followed here, unless this very event brings a local participant in.
-      const joining = joinersOf(e).filter((p) => this.byParticipant.has(p))
+      const joining = membershipEffect(e).added.filter((p) => this.byParticipant.has(p))
       if (!joining.length) return
       last = e.seq - 1
     }
@@ -297,7 +304,8 @@ export class Hub {
 
   private deliver(e: StoredEvent): void {
     const c = e.conversationId
-    for (const p of joinersOf(e)) {
+    const effect = membershipEffect(e)
+    for (const p of effect.added) {
       if (!this.byParticipant.has(p) || !this.track(p, c, e.seq - 1)) continue
       this.settle([c])
       this.learnType(c, e)
@@ -308,10 +316,7 @@ export class Hub {
     const frame = JSON.stringify(toEventFrame(e))
     for (const p of this.members.get(c) ?? []) for (const s of this.byParticipant.get(p) ?? []) this.write(s, frame)
     // A removed member gets the event about their own removal, and nothing after it.
-    if (e.type === 'member.removed') {
-      const gone = (e.data as { memberId?: string }).memberId
-      if (gone && this.members.get(c)?.has(gone)) this.untrack(gone, c)
-    }
+    for (const gone of effect.removed) if (this.members.get(c)?.has(gone)) this.untrack(gone, c)
   }
 
   /** Compares followed conversations' last seqs in the log with what was delivered; fills the difference. */

@@ -1,29 +1,16 @@
 import type { GetConversationOutput, SendMessageOutput } from './ops.gen.js'
+import type { DurableEventData, DurableEventName, EphemeralEventData, EphemeralEventName } from './events.gen.js'
 
 /** A message as the server shows it (the output of send-message and get-message). */
 export type Message = SendMessageOutput
 export type Conversation = GetConversationOutput
 
 /**
- * `data` of each durable event, as the server emits it (see the ops' descriptions in /docs).
- * Events not named precisely here carry a JSON object.
+ * `data` of each event, by name, generated from the server's event catalogue (events.gen.ts):
+ * exactly the payloads the server validates its events against.
  */
-export interface DurableEventData {
-  'message.created': Message
-  'message.updated': Record<string, unknown>
-  'message.deleted': Record<string, unknown>
-  'reaction.added': Record<string, unknown>
-  'reaction.removed': Record<string, unknown>
-  'message.pinned': Record<string, unknown>
-  'message.unpinned': Record<string, unknown>
-  'conversation.created': { conversation: Record<string, unknown>; members: { id: string; role: string; canPost: boolean }[] }
-  'conversation.updated': { changes: Record<string, unknown>; conversation: Record<string, unknown> }
-  'member.added': { member: Record<string, unknown> & { id: string }; by: string | null }
-  'member.removed': { memberId: string; by: string | null; reason: 'left' | 'removed' }
-  'member.updated': { member: Record<string, unknown> & { id: string }; changes: Record<string, unknown> }
-  'read.updated': { userId: string; lastReadSeq: number }
-}
-export type DurableEventName = keyof DurableEventData
+export type { DurableEventData, DurableEventName, EphemeralEventData, EphemeralEventName } from './events.gen.js'
+export type { AnyEventFrame, DurableEventFrame, EphemeralEventFrame } from './events.gen.js'
 
 /**
  * A durable event as delivered to the app: exactly once per (conversationId, seq), in seq
@@ -42,12 +29,18 @@ export interface ParleyEvent<N extends DurableEventName = DurableEventName> {
 /** Every durable event, as a union discriminated on `event`. */
 export type AnyParleyEvent = { [N in DurableEventName]: ParleyEvent<N> }[DurableEventName]
 
-/** An ephemeral event (`typing`, `presence`, `delivery`): never stored, never replayed, not de-duplicated. */
-export interface EphemeralEvent<N extends 'typing' | 'presence' | 'delivery' = 'typing' | 'presence' | 'delivery'> {
+/**
+ * An ephemeral event (`typing`, `presence`, `delivery`): never stored, never replayed, not
+ * de-duplicated. `presence` is about a participant and has no conversationId.
+ */
+export interface EphemeralEvent<N extends EphemeralEventName = EphemeralEventName> {
   event: N
   conversationId?: string
-  data: Record<string, unknown>
+  data: EphemeralEventData[N]
 }
+
+/** Every ephemeral event, as a union discriminated on `event`. */
+export type AnyEphemeralEvent = { [N in EphemeralEventName]: EphemeralEvent<N> }[EphemeralEventName]
 
 /** Positions: conversation id → last seq delivered to the app. Persist them; pass them back on start. */
 export type Positions = Record<string, number>

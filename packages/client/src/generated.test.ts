@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { generatedFiles, schemaToTs } from '../../../scripts/gen-client.js'
 import { allOps } from '../../../src/ops/registry.js'
 import { opRoutes } from './ops.gen.js'
+import { durableEventNames, type AnyEventFrame, type DurableEventData } from './events.gen.js'
+import { durableEvents } from '../../../src/events/catalogue/index.js'
 
 describe('generated SDK files', () => {
   for (const [path, expected] of Object.entries(generatedFiles())) {
@@ -15,6 +17,14 @@ describe('generated SDK files', () => {
   it('has a route for every operation of the registry, with its path parameters', () => {
     expect(Object.keys(opRoutes).sort()).toEqual(allOps.map((o) => o.id).sort())
     expect(opRoutes['get-message']).toEqual({ path: '/v1/messages/{id}/get', params: ['id'] })
+  })
+
+  it('has the event types of every catalogue event, frames discriminated on `event`', () => {
+    expect([...durableEventNames]).toEqual(durableEvents.map((d) => d.type))
+    // Type-level: narrowing a frame on `event` gives that event's payload.
+    const frame = { type: 'event', event: 'member.removed', conversationId: 'c', seq: 2, actorId: null, createdAt: 't', data: { memberId: 'b', by: null, reason: 'left' } } as AnyEventFrame
+    const removed: DurableEventData['member.removed'] | undefined = frame.event === 'member.removed' ? frame.data : undefined
+    expect(removed?.reason).toBe('left')
   })
 })
 

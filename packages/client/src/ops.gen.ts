@@ -1594,14 +1594,16 @@ export type SyncOutput = {
   hasMore: boolean
 }
 
-/** `send-typing` input: Tell the conversation’s connected members that the caller is typing (never stored) */
+/** `send-typing` input: Tell the conversation’s connected members that the caller is typing, or stopped (never stored) */
 export type SendTypingInput = {
   conversationId: string
+  /** the caller stopped typing: hide the indicator now */
+  stopped?: true
 }
 
 /** `send-typing` output. */
 export type SendTypingOutput = {
-  expiresAt: string
+  expiresAt: string | null
 }
 
 /** `get-presence` input: Who is online: for participants who share a conversation with the caller */

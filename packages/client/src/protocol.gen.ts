@@ -5,11 +5,19 @@
  * the web client (type-only imports: nothing here runs).
  *
  * All frames are JSON text. A client authenticates with `?token=` on the upgrade or with an
- * `auth` frame first; the server then sends `session.ready`.
+ * `auth` frame first; the server then sends `session.ready`. A client states the protocol
+ * version it speaks with `?protocol=` on the upgrade or `protocol` in the `auth` frame.
  */
 
 /** Bumped on any incompatible change; sent in `session.ready`. */
 export const PROTOCOL_VERSION = 1
+
+/**
+ * Versions this server speaks. A client stating another one is closed with
+ * UnsupportedProtocol; a client stating none is taken to speak PROTOCOL_VERSION (clients from
+ * before versions were stated keep working).
+ */
+export const SUPPORTED_PROTOCOLS: readonly number[] = [PROTOCOL_VERSION]
 
 // ---------------------------------------------------------------------------------------------
 // Client → server
@@ -18,6 +26,8 @@ export const PROTOCOL_VERSION = 1
 export interface AuthFrame {
   type: 'auth'
   token: string
+  /** The protocol version the client speaks (as `?protocol=` would say); default PROTOCOL_VERSION. */
+  protocol?: number
 }
 
 /**
@@ -131,10 +141,15 @@ export const CloseCode = {
   SlowConsumer: 4010,
   /** Silent longer than the idle timeout: reconnect. */
   IdleTimeout: 4011,
+  /**
+   * The protocol version the client stated is not one this server speaks: do not reconnect
+   * (the same client would be refused again); upgrade the client or the server.
+   */
+  UnsupportedProtocol: 4012,
 } as const
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
 
 /** Whether a client should reconnect after the server closed with `code`. */
 export function shouldReconnect(code: number): boolean {
-  return !([CloseCode.Unauthorized, CloseCode.ForbiddenOrigin, CloseCode.Deactivated] as number[]).includes(code)
+  return !([CloseCode.Unauthorized, CloseCode.ForbiddenOrigin, CloseCode.Deactivated, CloseCode.UnsupportedProtocol] as number[]).includes(code)
 }

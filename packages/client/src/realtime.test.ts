@@ -47,7 +47,7 @@ describe('first connection', () => {
     const connected = t.client.connect()
     const s = await openReady(t)
     await expect(connected).resolves.toMatchObject({ type: 'session.ready' })
-    expect(s.url).toBe('ws://parley.test/v1/ws?token=t1')
+    expect(s.url).toBe('ws://parley.test/v1/ws?protocol=1&token=t1')
     expect(s.calls('sync')).toEqual([])
     for (const seq of [1, 2, 2, 3, 1]) s.receive(ev('c1', seq))
     s.receive(ev('c2', 7))

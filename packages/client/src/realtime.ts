@@ -165,7 +165,9 @@ export class Realtime {
       return this.scheduleReconnect()
     }
     if (this.stopped || generation !== this.generation) return
-    const url = wsUrl(this.o.baseUrl) + (this.o.authVia === 'query' ? `?token=${encodeURIComponent(token)}` : '')
+    // The protocol version is stated on every upgrade: a server that does not speak it closes
+    // with UnsupportedProtocol (do not reconnect) instead of sending frames this SDK misreads.
+    const url = `${wsUrl(this.o.baseUrl)}?protocol=${PROTOCOL_VERSION}` + (this.o.authVia === 'query' ? `&token=${encodeURIComponent(token)}` : '')
     let ws: WebSocketLike
     try {
       ws = new this.o.WebSocket(url)
@@ -180,7 +182,7 @@ export class Realtime {
     if (this.everReady || this.seq.hasPositions()) this.seq.beginSync()
     ws.onopen = () => {
       if (this.ws !== ws) return
-      if (this.o.authVia === 'frame') this.send(ws, { type: 'auth', token })
+      if (this.o.authVia === 'frame') this.send(ws, { type: 'auth', token, protocol: PROTOCOL_VERSION })
       this.schedulePing(ws)
     }
     ws.onmessage = (ev) => {
