@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest'
 import { describeStores } from '../../test/harness.js'
+import { verifyAction } from '../../test/verify-action.js'
 import { createChannel, createGroup, eventsSince, lastSeqOf, seqsAfter } from './test-fixtures.js'
 
 describeStores('archive, unarchive and convert', (h) => {
@@ -8,10 +9,11 @@ describeStores('archive, unarchive and convert', (h) => {
     const g = await createGroup(h(), a, [b])
     const seq = await lastSeqOf(h(), g.id)
     const mark = h().events.length
-    const archived = await h().ok('archive-conversation', { id: g.id }, a.token)
+    const { result: archived } = await verifyAction(h(), b, () => h().ok('archive-conversation', { id: g.id }, a.token))
     expect(archived.archivedAt).toEqual(expect.any(String))
     expect(archived.membership.canPost).toBe(false)
-    const again = await h().ok('archive-conversation', { id: g.id }, a.token)
+    const { result: again, events: none } = await verifyAction(h(), b, () => h().ok('archive-conversation', { id: g.id }, a.token))
+    expect(none).toEqual([])
     expect(again.archivedAt).toBe(archived.archivedAt)
     let evs = eventsSince(h(), mark, g.id)
     expect(evs.types).toEqual(['conversation.updated'])
@@ -38,7 +40,7 @@ describeStores('archive, unarchive and convert', (h) => {
 
     const mark2 = h().events.length
     const seq2 = await lastSeqOf(h(), g.id)
-    const restored = await h().ok('unarchive-conversation', { id: g.id }, h().serverKey)
+    const { result: restored } = await verifyAction(h(), a, () => h().ok('unarchive-conversation', { id: g.id }, h().serverKey))
     expect(restored.archivedAt).toBeNull()
     await h().ok('unarchive-conversation', { id: g.id }, a.token)
     evs = eventsSince(h(), mark2, g.id)
@@ -63,7 +65,7 @@ describeStores('archive, unarchive and convert', (h) => {
     await h().ok('update-conversation-member', { id: g.id, userId: c.id, role: 'admin' }, a.token)
     const seq = await lastSeqOf(h(), g.id)
     const mark = h().events.length
-    const res = await h().call('convert-conversation', { id: g.id, to: 'channel' }, a.token)
+    const { result: res } = await verifyAction(h(), b, () => h().call('convert-conversation', { id: g.id, to: 'channel' }, a.token))
     expect(res.status).toBe(200)
     expect(res.body).toMatchObject({ type: 'channel', visibility: 'private', settings: { maxMembers: 300, locked: false }, memberCount: 4 })
     const evs = eventsSince(h(), mark, g.id)

@@ -1,12 +1,16 @@
 import { expect, it } from 'vitest'
 import { describeStores } from '../../test/harness.js'
+import { verifyAction } from '../../test/verify-action.js'
 import { deactivatedUser, eventsSince, memberIdsOf } from './test-fixtures.js'
 
 describeStores('create-conversation', (h) => {
   it('creates a group: creator admin, others members who may post, conversation.created at seq 1', async () => {
     const [a, b, c] = await h().users(3)
     const mark = h().events.length
-    const res = await h().call('create-conversation', { type: 'group', name: 'Launch', members: [b.id, c.id, b.id, a.id], metadata: { k: 1 } }, a.token)
+    // b's client follows from the event alone; conversation.created names members without their views (kind, name).
+    const { result: res } = await verifyAction(h(), b, () => h().call('create-conversation', { type: 'group', name: 'Launch', members: [b.id, c.id, b.id, a.id], metadata: { k: 1 } }, a.token), {
+      expectStale: [{ what: 'members' }],
+    })
     expect(res.status).toBe(201)
     expect(res.body).toMatchObject({
       type: 'group', name: 'Launch', visibility: 'private', memberCount: 3, lastSeq: 1, isNew: true, createdBy: a.id,
@@ -72,11 +76,12 @@ describeStores('create-conversation', (h) => {
   it('dm get-or-create: one conversation per pair, even under 10 concurrent creates', async () => {
     const [a, b] = await h().users(2)
     const mark = h().events.length
-    const results = await Promise.all(
+    // b's client builds the dm from the one conversation.created (its participants from the event's members).
+    const { result: results } = await verifyAction(h(), b, () => Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         h().call('create-conversation', i % 2 ? { type: 'dm', members: [a.id] } : { type: 'dm', members: [b.id] }, i % 2 ? b.token : a.token),
       ),
-    )
+    ), { expectStale: [{ what: 'members' }] })
     const ids = new Set(results.map((r) => r.body.id))
     expect(ids.size).toBe(1)
     expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201])

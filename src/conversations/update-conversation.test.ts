@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest'
 import { describeStores } from '../../test/harness.js'
+import { verifyAction } from '../../test/verify-action.js'
 import { createChannel, createGroup, eventsSince, lastSeqOf, seqsAfter } from './test-fixtures.js'
 
 describeStores('update-conversation', (h) => {
@@ -9,7 +10,8 @@ describeStores('update-conversation', (h) => {
     await h().ok('send-message', { conversationId: g.id, content: 'hello' }, b.token)
     const before = await h().ok('get-conversation', { id: g.id }, a.token)
     const mark = h().events.length
-    const res = await h().call('update-conversation', { id: g.id, name: 'Renamed', description: null, settings: { maxMembers: 10, locked: true } }, a.token)
+    // b, a member, follows from the event: name, settings and b's own canPost (the lock).
+    const { result: res } = await verifyAction(h(), b, () => h().call('update-conversation', { id: g.id, name: 'Renamed', description: null, settings: { maxMembers: 10, locked: true } }, a.token))
     expect(res.status).toBe(200)
     expect(res.body).toMatchObject({ name: 'Renamed', description: null, settings: { maxMembers: 10, locked: true }, metadata: { x: 1, y: { z: 2 } }, membership: { role: 'admin' }, lastSeq: before.lastSeq + 1 })
     expect(Date.parse(res.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(before.updatedAt))

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest'
 import { describeStores } from '../../test/harness.js'
+import { verifyAction } from '../../test/verify-action.js'
 import { createChannel, createGroup, deactivatedUser, eventsSince, lastSeqOf, memberIdsOf, seqsAfter } from '../conversations/test-fixtures.js'
 
 describeStores('add and remove members', (h) => {
@@ -9,7 +10,7 @@ describeStores('add and remove members', (h) => {
     const g = await createGroup(h(), a, [b])
     const seq = await lastSeqOf(h(), g.id)
     const mark = h().events.length
-    const res = await h().call('add-conversation-member', { id: g.id, userIds: [c.id, b.id, agent.id, c.id] }, a.token)
+    const { result: res } = await verifyAction(h(), b, () => h().call('add-conversation-member', { id: g.id, userIds: [c.id, b.id, agent.id, c.id] }, a.token))
     expect(res.status).toBe(200)
     expect(res.body.alreadyMembers).toEqual([b.id])
     expect(res.body.added.map((m: any) => [m.userId, m.kind, m.role, m.canPost])).toEqual([
@@ -28,7 +29,10 @@ describeStores('add and remove members', (h) => {
     const [a, b] = await h().users(2)
     const ch = await createChannel(h(), a, [])
     const mark = h().events.length
-    const res = await h().ok('add-conversation-member', { id: ch.id, userIds: [b.id] }, h().serverKey)
+    // Known gap: member.added does not carry the conversation, so b's client must fetch it.
+    const { result: res } = await verifyAction(h(), b, () => h().ok('add-conversation-member', { id: ch.id, userIds: [b.id] }, h().serverKey), {
+      expectStale: [{ conversationId: ch.id, what: 'conversation' }],
+    })
     expect(res.added[0]).toMatchObject({ userId: b.id, canPost: false })
     expect(eventsSince(h(), mark, ch.id).data[0].by).toBeNull()
   })
@@ -73,7 +77,9 @@ describeStores('add and remove members', (h) => {
     const g = await createGroup(h(), a, [b, c])
     const seq = await lastSeqOf(h(), g.id)
     const mark = h().events.length
-    const res = await h().ok('remove-conversation-member', { id: g.id, userIds: [x.id, b.id, c.id, b.id] }, a.token)
+    // The removed member's client drops the room on the event about them, and receives nothing after it.
+    const { result: res, events: seen } = await verifyAction(h(), b, () => h().ok('remove-conversation-member', { id: g.id, userIds: [x.id, b.id, c.id, b.id] }, a.token))
+    expect(seen.map((e) => e.type)).toEqual(['member.removed'])
     expect(res).toEqual({ removed: [b.id, c.id], notMembers: [x.id] })
     const evs = eventsSince(h(), mark, g.id)
     expect(evs.types).toEqual(['member.removed', 'member.removed'])

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest'
 import { describeStores } from '../../test/harness.js'
+import { verifyAction } from '../../test/verify-action.js'
 import { createChannel, createGroup, eventsSince, lastSeqOf, memberIdsOf, seqsAfter } from '../conversations/test-fixtures.js'
 
 const tick = () => new Promise((r) => setTimeout(r, 3))
@@ -10,10 +11,11 @@ describeStores('join and leave', (h) => {
     const agent = await h().agent(owner)
     const ch = await createChannel(h(), a, [], { visibility: 'public' })
     const mark = h().events.length
-    const res = await h().call('join-conversation', { id: ch.id }, x.token)
+    const { result: res } = await verifyAction(h(), a, () => h().call('join-conversation', { id: ch.id }, x.token))
     expect(res.status).toBe(200)
     expect(res.body).toMatchObject({ id: ch.id, memberCount: 2, access: 'member', membership: { role: 'member', canPost: false, lastReadSeq: 0 } })
-    const again = await h().ok('join-conversation', { id: ch.id }, x.token)
+    const { result: again, events: none } = await verifyAction(h(), x, () => h().ok('join-conversation', { id: ch.id }, x.token))
+    expect(none).toEqual([])
     expect(again.memberCount).toBe(2)
     await h().ok('join-conversation', { id: ch.id }, agent.token)
     const evs = eventsSince(h(), mark, ch.id)
@@ -55,7 +57,7 @@ describeStores('join and leave', (h) => {
     const g = await createGroup(h(), a, [b, c])
     const seq = await lastSeqOf(h(), g.id)
     const mark = h().events.length
-    const res = await h().call('leave-conversation', { id: g.id }, b.token)
+    const { result: res } = await verifyAction(h(), b, () => h().call('leave-conversation', { id: g.id }, b.token))
     expect(res.status).toBe(200)
     expect(res.body).toEqual({ conversationId: g.id, promotedAdminId: null })
     const evs = eventsSince(h(), mark, g.id)
@@ -86,7 +88,8 @@ describeStores('join and leave', (h) => {
     await h().ok('add-conversation-member', { id: g.id, userIds: [late.id] }, a.token)
     const seq = await lastSeqOf(h(), g.id)
     const mark = h().events.length
-    const res = await h().ok('leave-conversation', { id: g.id }, a.token)
+    // The promoted member's client learns its new role from member.updated.
+    const { result: res } = await verifyAction(h(), early, () => h().ok('leave-conversation', { id: g.id }, a.token))
     expect(res.promotedAdminId).toBe(early.id)
     const evs = eventsSince(h(), mark, g.id)
     expect(evs.types).toEqual(['member.removed', 'member.updated'])

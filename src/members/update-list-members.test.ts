@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest'
 import { describeStores } from '../../test/harness.js'
+import { verifyAction } from '../../test/verify-action.js'
 import { createChannel, createGroup, eventsSince, lastSeqOf, seqsAfter } from '../conversations/test-fixtures.js'
 
 const tick = () => new Promise((r) => setTimeout(r, 3))
@@ -10,12 +11,12 @@ describeStores('update and list members', (h) => {
     const g = await createGroup(h(), a, [b])
     const seq = await lastSeqOf(h(), g.id)
     const mark = h().events.length
-    const promoted = await h().call('update-conversation-member', { id: g.id, userId: b.id, role: 'admin', canPost: true }, a.token)
+    const { result: promoted } = await verifyAction(h(), b, () => h().call('update-conversation-member', { id: g.id, userId: b.id, role: 'admin', canPost: true }, a.token))
     expect(promoted.status).toBe(200)
     expect(promoted.body).toMatchObject({ userId: b.id, kind: 'user', role: 'admin', canPost: true })
     const same = await h().ok('update-conversation-member', { id: g.id, userId: b.id, role: 'admin' }, a.token)
     expect(same.role).toBe('admin')
-    await h().ok('update-conversation-member', { id: g.id, userId: a.id, role: 'member' }, b.token)
+    await verifyAction(h(), a, () => h().ok('update-conversation-member', { id: g.id, userId: a.id, role: 'member' }, b.token))
     const evs = eventsSince(h(), mark, g.id)
     expect(evs.types).toEqual(['member.updated', 'member.updated'])
     expect(evs.seqs).toEqual(seqsAfter(seq, 2))
@@ -38,7 +39,7 @@ describeStores('update and list members', (h) => {
     const [a, b] = await h().users(2)
     const ch = await createChannel(h(), a, [b])
     const mark = h().events.length
-    const granted = await h().ok('update-conversation-member', { id: ch.id, userId: b.id, canPost: true }, a.token)
+    const { result: granted } = await verifyAction(h(), b, () => h().ok('update-conversation-member', { id: ch.id, userId: b.id, canPost: true }, a.token))
     expect(granted).toMatchObject({ role: 'member', canPost: true })
     expect(eventsSince(h(), mark, ch.id).data[0].changes).toEqual({ canPost: true })
     expect((await h().call('send-message', { conversationId: ch.id, content: 'now I can' }, b.token)).status).toBe(201)

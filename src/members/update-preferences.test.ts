@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest'
 import { describeStores } from '../../test/harness.js'
+import { verifyAction } from '../../test/verify-action.js'
 import { createGroup, eventsSince } from '../conversations/test-fixtures.js'
 
 describeStores('update-conversation-preferences', (h) => {
@@ -7,7 +8,9 @@ describeStores('update-conversation-preferences', (h) => {
     const [a, b] = await h().users(2)
     const g = await createGroup(h(), a, [b])
     const mark = h().events.length
-    const res = await h().call('update-conversation-preferences', { id: g.id, starred: true, muteUntil: '2099-01-02T03:04:05+02:00' }, b.token)
+    // Private to b: no event, and the other member's state does not change.
+    const { result: res, allEvents } = await verifyAction(h(), a, () => h().call('update-conversation-preferences', { id: g.id, starred: true, muteUntil: '2099-01-02T03:04:05+02:00' }, b.token))
+    expect(allEvents).toEqual([])
     expect(res.status).toBe(200)
     expect(res.body.membership.preferences).toEqual({ starred: true, muteUntil: '2099-01-02T01:04:05.000Z', notifyLevel: 'all' })
     const next = await h().ok('update-conversation-preferences', { id: g.id, notifyLevel: 'mentions' }, b.token)

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest'
 import { describeStores } from '../../test/harness.js'
+import { verifyAction } from '../../test/verify-action.js'
 import { listEventsAfter } from '../events/event-log.sql.js'
 
 describeStores('send-message', (h) => {
@@ -12,7 +13,7 @@ describeStores('send-message', (h) => {
   it('sends, answers 201 with the message and its seq, and appends message.created with that seq', async () => {
     const { conv, users } = await group()
     const mark = h().events.length
-    const res = await h().call('send-message', { conversationId: conv.id, content: 'héllo 👋' }, users[1].token)
+    const { result: res } = await verifyAction(h(), users[0], () => h().call('send-message', { conversationId: conv.id, content: 'héllo 👋' }, users[1].token))
     expect(res.status).toBe(201)
     expect(res.body).toMatchObject({
       conversationId: conv.id,
@@ -99,8 +100,9 @@ describeStores('send-message', (h) => {
 
   it('sending reads the conversation up to one’s own message; others’ later messages are unread', async () => {
     const { conv, users } = await group()
-    await h().ok('send-message', { conversationId: conv.id, content: 'a' }, users[0].token)
-    await h().ok('send-message', { conversationId: conv.id, content: 'b' }, users[1].token)
+    await h().ok('send-message', { conversationId: conv.id, content: 'a', mentions: [users[1].id] }, users[0].token)
+    // The sender's client: its own cursor moves to its message, which clears what was unread.
+    await verifyAction(h(), users[1], () => h().ok('send-message', { conversationId: conv.id, content: 'b' }, users[1].token))
     const mine = await h().ok('get-conversation', { id: conv.id }, users[1].token)
     const theirs = await h().ok('get-conversation', { id: conv.id }, users[0].token)
     expect(mine.membership).toMatchObject({ unreadCount: 0, lastReadSeq: conv.lastSeq + 2 })
@@ -110,7 +112,7 @@ describeStores('send-message', (h) => {
   it('replies join the root’s thread; forwards copy content and remember the origin', async () => {
     const { conv, users } = await group()
     const root = await h().ok('send-message', { conversationId: conv.id, content: 'root' }, users[0].token)
-    const r1 = await h().ok('send-message', { conversationId: conv.id, content: 'r1', replyToId: root.id }, users[1].token)
+    const { result: r1 } = await verifyAction(h(), users[0], () => h().ok('send-message', { conversationId: conv.id, content: 'r1', replyToId: root.id }, users[1].token))
     const r2 = await h().ok('send-message', { conversationId: conv.id, content: 'r2', replyToId: r1.id }, users[0].token)
     expect([r1.threadRootId, r2.threadRootId, r2.replyToId]).toEqual([root.id, root.id, r1.id])
     const rootNow = await h().ok('get-message', { id: root.id }, users[0].token)

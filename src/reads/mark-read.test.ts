@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest'
 import { describeStores } from '../../test/harness.js'
+import { verifyAction } from '../../test/verify-action.js'
 import { createGroup, eventsSince, seqsAfter } from '../conversations/test-fixtures.js'
 
 describeStores('mark-conversation-read', (h, kind) => {
@@ -14,7 +15,7 @@ describeStores('mark-conversation-read', (h, kind) => {
     const { a, g } = await groupWithMessages(3) // seqs 2, 3, 4
     expect((await h().ok('get-conversation', { id: g.id }, a.token)).membership).toMatchObject({ lastReadSeq: 0, unreadCount: 3 })
     const mark = h().events.length
-    const res = await h().call('mark-conversation-read', { id: g.id, seq: 3 }, a.token)
+    const { result: res } = await verifyAction(h(), a, () => h().call('mark-conversation-read', { id: g.id, seq: 3 }, a.token))
     expect(res.status).toBe(200)
     expect(res.body).toEqual({ lastReadSeq: 3, unreadCount: 1 })
     const evs = eventsSince(h(), mark, g.id)
@@ -43,9 +44,10 @@ describeStores('mark-conversation-read', (h, kind) => {
     const g = await createGroup(h(), a, [agent])
     await h().ok('send-message', { conversationId: g.id, content: 'mine' }, agent.token)
     await h().ok('send-message', { conversationId: g.id, content: 'yours' }, a.token)
-    const state = await h().ok('mark-conversation-read', { id: g.id, seq: 0 }, agent.token)
+    const { result: state } = await verifyAction(h(), a, () => h().ok('mark-conversation-read', { id: g.id, seq: 0 }, agent.token))
     expect(state).toEqual({ lastReadSeq: 2, unreadCount: 1 })
-    expect(await h().ok('mark-conversation-read', { id: g.id, seq: 3 }, agent.token)).toEqual({ lastReadSeq: 3, unreadCount: 0 })
+    const { result: read, events } = await verifyAction(h(), a, () => h().ok('mark-conversation-read', { id: g.id, seq: 3 }, agent.token))
+    expect([read, events.map((e) => e.type)]).toEqual([{ lastReadSeq: 3, unreadCount: 0 }, ['read.updated']])
   })
 
   it('refuses bad seqs and fields', async () => {

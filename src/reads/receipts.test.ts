@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest'
 import { describeStores } from '../../test/harness.js'
+import { verifyAction } from '../../test/verify-action.js'
 import { TestSocket } from '../../test/ws-client.js'
 
 describeStores('delivery receipts', (h) => {
@@ -15,7 +16,9 @@ describeStores('delivery receipts', (h) => {
 
     // b's device received it and acknowledges: a hears of it at once (ephemeral, no seq).
     const got = await sb.event(conv.id, 'message.created')
-    const ack = await sb.call('mark-conversation-delivered', { id: conv.id, seq: got.seq })
+    // Ephemeral: no durable event, and no member's fetched state changes (receipts are not state).
+    const { result: ack, allEvents } = await verifyAction(h(), a, () => sb.call('mark-conversation-delivered', { id: conv.id, seq: got.seq }))
+    expect(allEvents).toEqual([])
     expect(ack).toMatchObject({ ok: true, data: { lastDeliveredSeq: m.seq } })
     const note = await sa.next((f) => f.event === 'delivery')
     expect(note).toEqual({ type: 'event', event: 'delivery', conversationId: conv.id, data: { userId: b.id, lastDeliveredSeq: m.seq } })

@@ -1,0 +1,298 @@
+import type { Conversation, Message } from './events.js'
+import type { ListConversationMembersOutput } from './ops.gen.js'
+import { canPostIn, learnRight, recount, withMemberCursor, type Rights } from './reducer-rules.js'
+
+/**
+ * The client-side state an app builds from what it fetches, and keeps current by applying
+ * durable events: `applyEvent(state, frame) → state`. Pure (no I/O, inputs never mutated), so
+ * a web client, a test and a bot share it. The rules mirror the server's exactly; where an
+ * event does not carry enough to know the result, the reducer does not guess: it names the
+ * part in `stale`, and the app refetches it.
+ */
+
+/** A member as list-conversation-members answers it. */
+export type Member = ListConversationMembersOutput['data'][number]
+
+export interface ConversationState {
+  /** The view as list-conversations answers it, with the viewer's `membership`. */
+  conversation: Conversation
+  /** Loaded messages, oldest first (list-messages' `data`); undefined when none were loaded. */
+  messages?: Message[]
+  /** list-messages' `page.hasBefore` for the loaded window: older messages exist beyond it. */
+  hasBefore?: boolean
+  /** Members, oldest membership first (list-conversation-members); undefined when not loaded. */
+  members?: Member[]
+  /**
+   * Stored posting rights learned so far (member id → can_post). Views only show the effective
+   * `canPost`, which archiving hides; this is what lets unarchiving a channel restore it.
+   * Derived, reducer-internal: not server state.
+   */
+  rights: Rights
+}
+
+/** Something the events could not bring; refetch it. */
+export interface Stale {
+  conversationId: string
+  what: 'conversation' | 'members' | 'messages' | 'counts' | 'events'
+  why: string
+}
+
+export interface ClientState {
+  /** The viewing participant. */
+  me: string
+  conversations: Record<string, ConversationState>
+  stale: Stale[]
+}
+
+/** What the reducer reads of an event: the frame's fields (EventFrame, ParleyEvent, a stored event in frame shape). */
+export interface ReducibleEvent {
+  event: string
+  conversationId: string
+  seq: number
+  actorId: string | null
+  createdAt: string
+  data: unknown
+}
+
+export interface FetchedConversation {
+  conversation: Conversation
+  messages?: { data: Message[]; page: { hasBefore: boolean } }
+  members?: Member[]
+}
+
+/** The state from what was fetched: list-conversations (all pages), and per conversation list-messages and list-conversation-members. */
+export function initialState(me: string, fetched: FetchedConversation[]): ClientState {
+  const conversations: Record<string, ConversationState> = {}
+  for (const f of fetched) {
+    const rights: Rights = {}
+    for (const m of f.members ?? []) learnRight(rights, f.conversation, m.userId, m.role, m.canPost)
+    if (f.conversation.membership) learnRight(rights, f.conversation, me, f.conversation.membership.role, f.conversation.membership.canPost)
+    conversations[f.conversation.id] = {
+      conversation: f.conversation,
+      ...(f.messages ? { messages: f.messages.data, hasBefore: f.messages.page.hasBefore } : {}),
+      ...(f.members ? { members: f.members } : {}),
+      rights,
+    }
+  }
+  return { me, conversations, stale: [] }
+}
+
+/** The conversation list in list-conversations' order: most recent activity first, then id descending. */
+export function conversationList(state: ClientState): Conversation[] {
+  return Object.values(state.conversations)
+    .map((c) => c.conversation)
+    .sort((a, b) => (a.lastActivityAt === b.lastActivityAt ? (a.id < b.id ? 1 : -1) : a.lastActivityAt < b.lastActivityAt ? 1 : -1))
+}
+
+export function applyEvents(state: ClientState, events: Iterable<ReducibleEvent>): ClientState {
+  let s = state
+  for (const e of events) s = applyEvent(s, e)
+  return s
+}
+
+const NEW_MEMBERSHIP_PREFERENCES = { starred: false, muteUntil: null, notifyLevel: 'all' as const }
+
+export function applyEvent(state: ClientState, e: ReducibleEvent): ClientState {
+  const entry = state.conversations[e.conversationId]
+  const data = (e.data ?? {}) as Record<string, any>
+  if (!entry) return applyToUnknown(state, e, data)
+  // Idempotent: live frames and sync replays overlap, and a reload may be newer than an event.
+  if (e.seq <= entry.conversation.lastSeq) return state
+  let next = state
+  if (e.seq > entry.conversation.lastSeq + 1) {
+    next = stale(next, e.conversationId, 'events', `seqs ${entry.conversation.lastSeq + 1}..${e.seq - 1} were not applied`)
+  }
+  const at = { ...entry, conversation: { ...entry.conversation, lastSeq: e.seq } }
+  switch (e.event) {
+    case 'conversation.updated':
+      return conversationUpdated(next, at, data)
+    case 'member.added':
+      return put(next, memberAdded(at, data.member as Member))
+    case 'member.removed':
+      return data.memberId === state.me ? drop(next, e.conversationId) : put(next, memberRemoved(at, data.memberId as string))
+    case 'member.updated':
+      return put(next, memberUpdated(next.me, at, data.member as Member, data.changes ?? {}))
+    case 'message.created':
+      return put(next, messageCreated(next.me, at, data as Message))
+    case 'read.updated':
+      return readUpdated(next, at, data.userId as string, data.lastReadSeq as number)
+    case 'message.updated':
+    case 'message.deleted':
+    case 'reaction.added':
+    case 'reaction.removed':
+    case 'message.pinned':
+    case 'message.unpinned':
+      return messageChanged(next, at, e, data)
+    default:
+      // conversation.created of a known conversation cannot happen; anything newer is unknown to this SDK.
+      return stale(put(next, at), e.conversationId, 'conversation', `${e.event} is not known to this reducer`)
+  }
+}
+
+/** An event of a conversation not in the state: one that brings the viewer in, or one to refetch. */
+function applyToUnknown(state: ClientState, e: ReducibleEvent, data: Record<string, any>): ClientState {
+  if (e.event === 'conversation.created') {
+    const members = (data.members ?? []) as { id: string; role: 'admin' | 'member'; canPost: boolean }[]
+    const mine = members.find((m) => m.id === state.me)
+    if (!mine) return state
+    const view = data.conversation as Conversation
+    const rights: Rights = Object.fromEntries(members.map((m) => [m.id, m.canPost]))
+    const conversation: Conversation = {
+      ...view,
+      // The event's view omits a dm's participants; its members list them (sorted, as views do).
+      ...(view.type === 'dm' && !view.participants ? { participants: members.map((m) => m.id).sort() } : {}),
+      lastSeq: e.seq,
+      access: 'member',
+      membership: {
+        role: mine.role,
+        canPost: canPostIn(view, mine.role, mine.canPost) ?? false,
+        lastReadSeq: 0,
+        unreadCount: 0,
+        mentionCount: 0,
+        // Members are inserted in the same statement and at the same time as the conversation.
+        joinedAt: view.createdAt,
+        preferences: NEW_MEMBERSHIP_PREFERENCES,
+      },
+    }
+    const entry: ConversationState = { conversation, messages: [], hasBefore: false, rights }
+    // conversation.created lists members as { id, role, canPost }: no kind, name or avatarUrl.
+    return stale(put(state, entry), view.id, 'members', 'conversation.created does not carry the member views')
+  }
+  if (e.event === 'member.added' && data.member?.userId === state.me) {
+    return stale(state, e.conversationId, 'conversation', 'member.added does not carry the conversation')
+  }
+  if (e.event === 'member.removed') return state
+  return stale(state, e.conversationId, 'conversation', `${e.event} for a conversation not in the state`)
+}
+
+function conversationUpdated(state: ClientState, entry: ConversationState, data: Record<string, any>): ClientState {
+  const old = entry.conversation
+  const view = data.conversation as Conversation
+  const changes = (data.changes ?? {}) as Record<string, unknown>
+  let rights = entry.rights
+  // A group becoming a channel takes the right to post from every non-admin (convert-conversation).
+  if (changes.type === 'channel' && old.type !== 'channel') {
+    rights = { ...rights }
+    for (const m of entry.members ?? []) if (m.role !== 'admin') rights[m.userId] = false
+    if (old.membership && old.membership.role !== 'admin') rights[state.me] = false
+  }
+  const conversation: Conversation = { ...view, lastSeq: entry.conversation.lastSeq, access: old.access, membership: old.membership }
+  let next = state
+  let unknown = false
+  if (old.membership) {
+    const canPost = canPostIn(conversation, old.membership.role, rights[state.me])
+    if (canPost === undefined) unknown = true
+    conversation.membership = { ...old.membership, canPost: canPost ?? old.membership.canPost }
+  }
+  const members = entry.members?.map((m) => {
+    const canPost = canPostIn(conversation, m.role, rights[m.userId])
+    if (canPost === undefined) unknown = true
+    return canPost === undefined || canPost === m.canPost ? m : { ...m, canPost }
+  })
+  if (unknown) next = stale(next, old.id, 'members', 'a posting right hidden by the archive is not known')
+  return put(next, { ...entry, conversation, rights, ...(members ? { members } : {}) })
+}
+
+function memberAdded(entry: ConversationState, member: Member): ConversationState {
+  const conversation = { ...entry.conversation, memberCount: entry.conversation.memberCount + 1 }
+  const rights = { ...entry.rights }
+  learnRight(rights, conversation, member.userId, member.role, member.canPost)
+  const members = entry.members && [...entry.members.filter((m) => m.userId !== member.userId), member].sort(byJoined)
+  return { ...entry, conversation, rights, ...(members ? { members } : {}) }
+}
+
+function memberRemoved(entry: ConversationState, memberId: string): ConversationState {
+  const conversation = { ...entry.conversation, memberCount: entry.conversation.memberCount - 1 }
+  const { [memberId]: _gone, ...rights } = entry.rights
+  const members = entry.members?.filter((m) => m.userId !== memberId)
+  return { ...entry, conversation, rights, ...(members ? { members } : {}) }
+}
+
+function memberUpdated(me: string, entry: ConversationState, member: Member, changes: Record<string, unknown>): ConversationState {
+  const rights = { ...entry.rights }
+  // `changes.canPost` is the stored right; `member.canPost` is effective.
+  if (typeof changes.canPost === 'boolean') rights[member.userId] = changes.canPost
+  else learnRight(rights, entry.conversation, member.userId, member.role, member.canPost)
+  let conversation = entry.conversation
+  if (member.userId === me && conversation.membership) {
+    conversation = { ...conversation, membership: { ...conversation.membership, role: member.role, canPost: member.canPost } }
+  }
+  const members = entry.members?.map((m) => (m.userId === member.userId ? member : m))
+  return { ...entry, conversation, rights, ...(members ? { members } : {}) }
+}
+
+function messageCreated(me: string, entry: ConversationState, msg: Message): ConversationState {
+  let conversation: Conversation = { ...entry.conversation, lastMessage: msg, lastActivityAt: msg.createdAt }
+  const m = conversation.membership
+  if (m && msg.senderId === me) {
+    // Sending moves the sender's read cursor to their message: nothing before it is unread.
+    conversation = { ...conversation, membership: { ...m, lastReadSeq: Math.max(m.lastReadSeq, msg.seq), unreadCount: 0, mentionCount: 0 } }
+  } else if (m && msg.seq > m.lastReadSeq && !msg.deletedAt) {
+    const mentioned = msg.mentions.includes(me)
+    conversation = {
+      ...conversation,
+      // The server counts at most 1000 of each.
+      membership: { ...m, unreadCount: Math.min(1000, m.unreadCount + 1), mentionCount: Math.min(1000, m.mentionCount + (mentioned ? 1 : 0)) },
+    }
+  }
+  let messages = entry.messages
+  if (messages && !messages.some((x) => x.id === msg.id)) {
+    messages = [...messages, msg].map((x) =>
+      x.id === msg.threadRootId ? { ...x, thread: { replyCount: (x.thread?.replyCount ?? 0) + 1, lastReplyAt: msg.createdAt } } : x,
+    )
+  }
+  const members = entry.members && withMemberCursor(entry.members, msg.senderId, msg.seq)
+  return { ...entry, conversation, ...(messages ? { messages } : {}), ...(members ? { members } : {}) }
+}
+
+function readUpdated(state: ClientState, entry: ConversationState, userId: string, lastReadSeq: number): ClientState {
+  const members = entry.members && withMemberCursor(entry.members, userId, lastReadSeq)
+  let next: ConversationState = { ...entry, ...(members ? { members } : {}) }
+  const m = entry.conversation.membership
+  if (userId !== state.me || !m || lastReadSeq <= m.lastReadSeq) return put(state, next)
+  const counts = recount(state.me, next, lastReadSeq)
+  const membership = { ...m, lastReadSeq, ...(counts ?? {}) }
+  next = { ...next, conversation: { ...next.conversation, membership } }
+  const s = put(state, next)
+  return counts ? s : stale(s, entry.conversation.id, 'counts', 'messages after the new read cursor are not all loaded')
+}
+
+/**
+ * Events Parley defines but does not emit yet. Handled simply, assuming their data is the
+ * message view after the change (or `{ message }`): the view replaces the loaded one, and a
+ * deletion tombstones it. Anything else is named stale.
+ */
+function messageChanged(state: ClientState, entry: ConversationState, e: ReducibleEvent, data: Record<string, any>): ClientState {
+  const view = (data.message ?? data) as Partial<Message>
+  if (typeof view.id !== 'string' || typeof view.seq !== 'number') {
+    return stale(put(state, entry), entry.conversation.id, 'messages', `${e.event} without a message view`)
+  }
+  const tomb = (x: Message): Message => (e.event === 'message.deleted' ? { ...x, ...view, content: '', deletedAt: view.deletedAt ?? e.createdAt } : { ...x, ...view })
+  const messages = entry.messages?.map((x) => (x.id === view.id ? tomb(x) : x))
+  const last = entry.conversation.lastMessage
+  const conversation = last?.id === view.id ? { ...entry.conversation, lastMessage: tomb(last) } : entry.conversation
+  let next: ConversationState = { ...entry, conversation, ...(messages ? { messages } : {}) }
+  const m = conversation.membership
+  if (e.event === 'message.deleted' && m && view.seq > m.lastReadSeq) {
+    const counts = recount(state.me, next, m.lastReadSeq)
+    if (!counts) return stale(put(state, next), conversation.id, 'counts', 'a deleted unread message; not all unread messages are loaded')
+    next = { ...next, conversation: { ...conversation, membership: { ...m, ...counts } } }
+  }
+  return put(state, next)
+}
+
+const byJoined = (a: Member, b: Member) => (a.joinedAt === b.joinedAt ? (a.userId < b.userId ? -1 : 1) : a.joinedAt < b.joinedAt ? -1 : 1)
+
+function put(state: ClientState, entry: ConversationState): ClientState {
+  return { ...state, conversations: { ...state.conversations, [entry.conversation.id]: entry } }
+}
+
+function drop(state: ClientState, id: string): ClientState {
+  const { [id]: _gone, ...conversations } = state.conversations
+  return { ...state, conversations }
+}
+
+function stale(state: ClientState, conversationId: string, what: Stale['what'], why: string): ClientState {
+  if (state.stale.some((s) => s.conversationId === conversationId && s.what === what)) return state
+  return { ...state, stale: [...state.stale, { conversationId, what, why }] }
+}
