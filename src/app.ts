@@ -16,6 +16,7 @@ import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import { openBus, type Bus } from './events/bus/index.js'
 import { publishCommittedEvents } from './events/publisher.js'
+import { startNodeConsumers } from './events/consumers/index.js'
 import { registerGateway } from './ws/gateway.js'
 import type { Services } from './ops/context.js'
 
@@ -72,6 +73,8 @@ export async function createParley(config: Config, opts: ParleyOptions = {}): Pr
   const bus = opts.bus ?? (await openBus({ natsUrl: config.natsUrl, prefix: config.natsPrefix, log, name: node }))
   // Committed events go out on the bus; every node's hub (this one included) takes them from there.
   const unsubscribe = publishCommittedEvents(events, bus)
+  // Durable consumers of the log (the JetStream domain-event publisher), each on one node at a time.
+  const consumers = await startNodeConsumers({ config, db, events, node, log, registry: metrics.registry })
   const hub = new Hub(db, bus, log, { node, resyncMs: config.resyncIntervalMs, forget: (id) => auth.forget(id) })
   const services: Services = {
     config: { ...config, serverKey: serverKey.value, jwtSecret: jwtSecret.value },
@@ -100,6 +103,7 @@ export async function createParley(config: Config, opts: ParleyOptions = {}): Pr
     generated: { serverKey: serverKey.generated, jwtSecret: jwtSecret.generated },
     async close() {
       unsubscribe()
+      await consumers.close()
       await metricsListener?.close()
       hub.close()
       await app.close()

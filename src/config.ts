@@ -65,6 +65,16 @@ export interface Config {
   natsPrefix: string
   /** How often a node checks the log for events whose publish it missed (ms). */
   resyncIntervalMs: number
+  /**
+   * Domain events on JetStream (docs/domain-events.md): with NATS_URL set, every durable event
+   * is published to this stream, unless PARLEY_EVENTS_PUBLISH=off.
+   */
+  eventsPublish: boolean
+  eventsStream: string
+  /** Subject prefix of the stream, with its trailing dot: `<prefix><event type>`. */
+  eventsSubjectPrefix: string
+  /** How long the stream keeps an event (ms); 0 forever. */
+  eventsMaxAgeMs: number
 }
 
 export type DirectoryMode = 'open' | 'shared'
@@ -86,6 +96,22 @@ function intInRange(env: Env, name: string, dflt: number, min: number, max: numb
   const n = Number(raw)
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`)
   return n
+}
+
+function onOff(env: Env, name: string, dflt: boolean): boolean {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return dflt
+  if (raw === 'on' || raw === 'off') return raw === 'on'
+  throw new Error(`${name} must be on or off, got ${JSON.stringify(raw)}`)
+}
+
+/** A duration such as `7d`, `12h`, `30m`, `90s`, `500ms` (or `0`), in milliseconds. */
+function duration(env: Env, name: string, dflt: string): number {
+  const raw = env[name] || dflt
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(raw.trim())
+  if (!m || (!m[2] && m[1] !== '0')) throw new Error(`${name} must be a duration like 7d, 12h, 30m or 90s, got ${JSON.stringify(raw)}`)
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms']!
+  return Number(m[1]) * unit
 }
 
 function directoryMode(raw: string | undefined): DirectoryMode {
@@ -136,5 +162,9 @@ export function loadConfig(env: Env = process.env): Config {
     directory: directoryMode(env.PARLEY_DIRECTORY),
     resyncIntervalMs: int(env, 'PARLEY_RESYNC_INTERVAL_MS', 2_000, 50),
     natsPrefix: env.PARLEY_NATS_PREFIX || 'parley.',
+    eventsPublish: onOff(env, 'PARLEY_EVENTS_PUBLISH', true),
+    eventsStream: env.PARLEY_EVENTS_STREAM || 'PARLEY_EVENTS',
+    eventsSubjectPrefix: (env.PARLEY_EVENTS_SUBJECT_PREFIX || 'messaging.').replace(/\.?$/, '.'),
+    eventsMaxAgeMs: duration(env, 'PARLEY_EVENTS_MAX_AGE', '7d'),
   }
 }

@@ -58,6 +58,8 @@ describe.runIf(ready)('a node killed with SIGKILL mid-burst', () => {
       PARLEY_JWT_SECRET: randomBytes(32).toString('base64url'),
       PARLEY_RESYNC_INTERVAL_MS: '250',
       PARLEY_NATS_PREFIX: `crash${randomBytes(3).toString('hex')}.`,
+      // This test is about the real-time path; the JetStream publisher has its own crash test.
+      PARLEY_EVENTS_PUBLISH: 'off',
     }
     const victim = await startNode(env)
     const survivor = await startNode(env)
