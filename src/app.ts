@@ -11,7 +11,7 @@ import { buildHttp } from './http/server.js'
 import { createMetrics } from './http/metrics.js'
 import { listenMetrics } from './http/metrics-server.js'
 import { allOps } from './ops/registry.js'
-import { Hub } from './ws/hub.js'
+import { RealtimeEngine } from './realtime/engine.js'
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import { openBus, type Bus } from './events/bus/index.js'
@@ -25,7 +25,8 @@ export const VERSION = '0.1.0'
 export interface Parley {
   app: FastifyInstance
   services: Services
-  hub: Hub
+  /** The real-time engine (src/realtime/): delivery to every protocol adapter's sessions. */
+  hub: RealtimeEngine
   /** Where the separate metrics listener (PARLEY_METRICS_PORT) listens, when there is one. */
   metricsUrl?: string
   /** True for each secret this start generated (printed once by main). */
@@ -71,11 +72,11 @@ export async function createParley(config: Config, opts: ParleyOptions = {}): Pr
   })
   const node = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
   const bus = opts.bus ?? (await openBus({ natsUrl: config.natsUrl, prefix: config.natsPrefix, log, name: node }))
-  // Committed events go out on the bus; every node's hub (this one included) takes them from there.
+  // Committed events go out on the bus; every node's engine (this one included) takes them from there.
   const unsubscribe = publishCommittedEvents(events, bus)
   // Durable consumers of the log (the JetStream domain-event publisher), each on one node at a time.
   const consumers = await startNodeConsumers({ config, db, events, node, log, registry: metrics.registry })
-  const hub = new Hub(db, bus, log, { node, resyncMs: config.resyncIntervalMs, forget: (id) => auth.forget(id) })
+  const hub = new RealtimeEngine(db, bus, log, { node, resyncMs: config.resyncIntervalMs, forget: (id) => auth.forget(id) })
   const services: Services = {
     config: { ...config, serverKey: serverKey.value, jwtSecret: jwtSecret.value },
     db,
@@ -84,7 +85,7 @@ export async function createParley(config: Config, opts: ParleyOptions = {}): Pr
     auth,
     log,
     realtime: {
-      revoke: (id, code, reason) => hub.revoke(id, code, reason),
+      revoke: (id, reason) => hub.revoke(id, reason),
       typing: (conversationId, participantId, expiresAt) => hub.typing(conversationId, participantId, expiresAt),
       delivered: (conversationId, participantId, seq) => hub.announceDelivery(conversationId, participantId, seq),
       presenceOf: (id) => hub.presenceOf(id),

@@ -39,7 +39,8 @@ const log = (s: string) => process.stderr.write(s + '\n')
 // Options
 
 type Part = 'room' | 'channel' | 'idle'
-type Kind = 'parley' | 'bare'
+/** `before`: Parley built from --compare-root, run against the same scenario as `parley` (this tree or --server-root). */
+type Kind = 'parley' | 'bare' | 'before'
 
 interface Options {
   smoke: boolean
@@ -62,6 +63,10 @@ interface Options {
   serverNodeArgs?: string
   /** Where Parley is built and run from (default: this checkout). */
   serverRoot: string
+  /** Another tree (e.g. a worktree of an older commit) whose Parley the room part also runs, interleaved. */
+  compareRoot?: string
+  /** With compareRoot: rounds of (before, after) per room size, alternating which goes first. */
+  compareRounds: number
 }
 
 const HELP = `Parley real-time benchmark (issue 3): room fan-out, channel fan-out, idle connections,
@@ -88,6 +93,10 @@ Options (flag, environment variable, default; --smoke: seconds-long, small sizes
   --no-build           BENCH_NO_BUILD=1
   --server-root=DIR    BENCH_RT_SERVER_ROOT  this checkout   build and run Parley from another tree (e.g. a
                                              \`git archive HEAD\` export while the working tree is mid-edit)
+  --compare-root=DIR   BENCH_RT_COMPARE_ROOT —              also build and run Parley from DIR (e.g. a git worktree
+                                             of an older commit) in the room part, interleaved with this
+                                             tree's: before/after deliveries side by side in one run
+  --compare-rounds=N   BENCH_RT_COMPARE_ROUNDS 2             rounds of before+after per room size (order alternates)
   --server-node-args=ARGS BENCH_SERVER_NODE_ARGS  e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (Parley only)
   --out=DIR            BENCH_OUT             bench/results
 PARLEY_* variables are passed to the server (PARLEY_WS_IDLE_TIMEOUT_MS defaults to 1800000 here).
@@ -96,7 +105,7 @@ PARLEY_* variables are passed to the server (PARLEY_WS_IDLE_TIMEOUT_MS defaults 
 function parseOptions(argv: string[], env = process.env): Options | 'help' {
   const flags = readFlags(argv)
   if (flags === 'help') return 'help'
-  const known = ['smoke', 'only', 'rooms', 'paced-rate', 'duration', 'warmup', 'channels', 'channel-messages', 'channel-users', 'idle', 'per-loadgen', 'content-length', 'pg-url', 'server', 'no-build', 'server-node-args', 'out', 'server-root']
+  const known = ['smoke', 'only', 'rooms', 'paced-rate', 'duration', 'warmup', 'channels', 'channel-messages', 'channel-users', 'idle', 'per-loadgen', 'content-length', 'pg-url', 'server', 'no-build', 'server-node-args', 'out', 'server-root', 'compare-root', 'compare-rounds']
   for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (see --help)`)
   const smoke = flags.has('smoke') || env.BENCH_SMOKE === '1'
   const get = (f: string, shared = false) => flags.get(f) ?? env[(shared ? 'BENCH_' : 'BENCH_RT_') + f.toUpperCase().replace(/-/g, '_')] ?? undefined
@@ -137,6 +146,8 @@ function parseOptions(argv: string[], env = process.env): Options | 'help' {
     outDir: flags.get('out') ?? env.BENCH_OUT ?? 'bench/results',
     serverNodeArgs: flags.get('server-node-args') ?? env.BENCH_SERVER_NODE_ARGS,
     serverRoot: resolve(get('server-root') ?? ROOT),
+    compareRoot: get('compare-root') ? resolve(get('compare-root')!) : undefined,
+    compareRounds: num('compare-rounds', 2, 1),
   }
 }
 
@@ -160,11 +171,11 @@ interface Ctx {
   serverEnv: Record<string, string>
 }
 
-async function startParley(ctx: Ctx, inspect = false): Promise<Target> {
+async function startParley(ctx: Ctx, inspect = false, root = ctx.opts.serverRoot, kind: Kind = 'parley'): Promise<Target> {
   const inspectPort = inspect ? await freePort() : undefined
   const nodeArgs = [...(ctx.opts.serverNodeArgs?.split(/\s+/).filter(Boolean) ?? []), ...(inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [])]
-  const s: ServerHandle = await startServer({ root: ctx.opts.serverRoot, mode: ctx.opts.server, dataDir: ctx.dataDir, serverKey: ctx.serverKey, databaseUrl: ctx.databaseUrl, env: ctx.serverEnv, nodeArgs })
-  return { kind: 'parley', pid: s.pid, httpUrl: s.url, wsBase: s.url.replace(/^http/, 'ws'), inspectPort, stop: () => s.stop() }
+  const s: ServerHandle = await startServer({ root, mode: ctx.opts.server, dataDir: ctx.dataDir, serverKey: ctx.serverKey, databaseUrl: ctx.databaseUrl, env: ctx.serverEnv, nodeArgs })
+  return { kind, pid: s.pid, httpUrl: s.url, wsBase: s.url.replace(/^http/, 'ws'), inspectPort, stop: () => s.stop() }
 }
 
 async function startBare(inspect = false): Promise<Target> {
@@ -263,7 +274,7 @@ async function connectAll(lgs: LoadGen[], target: Target, specs: ConnSpec[], tim
   specs.forEach((s, i) => per[i % lgs.length].push(s))
   const t0 = performance.now()
   const results = await Promise.all(
-    lgs.map((l, i) => l.request<ConnectResult>({ cmd: 'connect', kind: target.kind, wsBase: target.wsBase, conns: per[i], localAddress: l.address, concurrency, timeoutMs }, timeoutMs + 30_000)),
+    lgs.map((l, i) => l.request<ConnectResult>({ cmd: 'connect', kind: target.kind === 'bare' ? 'bare' : 'parley', wsBase: target.wsBase, conns: per[i], localAddress: l.address, concurrency, timeoutMs }, timeoutMs + 30_000)),
   )
   const ready = results.reduce((a, r) => a + r.ready, 0)
   const failed = results.reduce((a, r) => a + r.failed, 0)
@@ -391,7 +402,7 @@ interface RoomResult {
 async function roomPart(ctx: Ctx, target: Target, members: number, prov: Provisioned): Promise<RoomResult> {
   const o = ctx.opts
   const room = prov.rooms.get(members)!
-  const specs: ConnSpec[] = room.members.map((u, i) => (target.kind === 'parley' ? { token: u.token, member: String(i) } : { room: `room${members}`, member: String(i) }))
+  const specs: ConnSpec[] = room.members.map((u, i) => (target.kind !== 'bare' ? { token: u.token, member: String(i) } : { room: `room${members}`, member: String(i) }))
   const L = 2
   return withLoadgens(L, async (lgs) => {
     const c = await connectAll(lgs, target, specs, 60_000, 50)
@@ -420,7 +431,7 @@ async function roomPart(ctx: Ctx, target: Target, members: number, prov: Provisi
         sendsPerSecond: Math.round(rs.reduce((a, r) => a + r.sendsInWindow, 0) / o.duration),
         deliveriesPerSecond: Math.round(rs.reduce((a, r) => a + r.deliveriesInWindow, 0) / o.duration),
         latency: lat.summary(),
-        ack: target.kind === 'parley' ? ack.summary() : undefined,
+        ack: target.kind !== 'bare' ? ack.summary() : undefined,
         httpErrors: rs.reduce((a, r) => a + r.httpErrors, 0),
         errorSamples: rs.flatMap((r) => r.errorSamples).slice(0, 5),
         stalls: rs.reduce((a, r) => a + r.stalls, 0),
@@ -471,7 +482,7 @@ async function channelPart(ctx: Ctx, target: Target, n: number, prov: Provisione
   const warm = 2
   const total = warm + o.channelMessages
   const users = prov.channelUsers.slice(0, Math.min(n, prov.channelUsers.length))
-  const specs: ConnSpec[] = Array.from({ length: n }, (_, i) => (target.kind === 'parley' ? { token: users[i % users.length].token, member: `u${i}` } : { room: 'channel', member: `u${i}` }))
+  const specs: ConnSpec[] = Array.from({ length: n }, (_, i) => (target.kind !== 'bare' ? { token: users[i % users.length].token, member: `u${i}` } : { room: 'channel', member: `u${i}` }))
   const L = Math.max(2, Math.min(4, Math.ceil(n / 500)))
   return withLoadgens(L, async (lgs) => {
     const c = await connectAll(lgs, target, specs, 300_000, 100)
@@ -506,7 +517,7 @@ async function channelPart(ctx: Ctx, target: Target, n: number, prov: Provisione
         const t = absNow()
         sentAt[k] = t
         const content = mark(t, 'c', k, o.contentLength)
-        if (target.kind === 'parley') await api!.call('/v1/messages/send', prov.channelAdmin.token, { conversationId: prov.channels.get(n)!, content })
+        if (target.kind !== 'bare') await api!.call('/v1/messages/send', prov.channelAdmin.token, { conversationId: prov.channels.get(n)!, content })
         else trigger!.send(content)
         const deadline = performance.now() + 30_000
         while ((got.get(k) ?? 0) < lgs.length && performance.now() < deadline) await new Promise<void>((r) => ((wake = r), setTimeout(r, 200)))
@@ -576,7 +587,7 @@ interface IdleResult {
 
 async function idlePart(ctx: Ctx, target: Target, levels: number[], prov: Provisioned): Promise<IdleResult> {
   const o = ctx.opts
-  const spec = (i: number): ConnSpec => (target.kind === 'parley' ? { token: prov.idleUsers[i % prov.idleUsers.length].token, member: `i${i}` } : { room: 'idle', member: `i${i}` })
+  const spec = (i: number): ConnSpec => (target.kind !== 'bare' ? { token: prov.idleUsers[i % prov.idleUsers.length].token, member: `i${i}` } : { room: 'idle', member: `i${i}` })
   // Warm-up: the first connections load code and grow pools once; not per-connection memory.
   await withLoadgens(1, async ([l]) => {
     await connectAll([l], target, Array.from({ length: 200 }, (_, i) => spec(i)), 60_000)
@@ -660,6 +671,34 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), '|' + w.map((x, i) => (i === 0 ? ':' + '-'.repeat(x + 1) : '-'.repeat(x + 1) + ':')).join('|') + '|', ...rows.map(line)].join('\n')
 }
 
+/** Room fan-out before and after, each round's figure and their mean, side by side. */
+function renderComparison(r: Result): string[] {
+  const rows: string[][] = []
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN)
+  for (const size of [...new Set(r.room.map((x) => x.members))]) {
+    for (const mode of ['paced', 'closed'] as const) {
+      const of = (kind: Kind) => r.room.filter((x) => x.members === size && x.kind === kind).map((x) => x.points.find((p) => p.mode === mode)).filter((p): p is RoomPoint => !!p)
+      const before = of('before')
+      const after = of('parley')
+      const d = (ps: RoomPoint[]) => ps.map((p) => n0(p.deliveriesPerSecond)).join(' / ')
+      const bm = mean(before.map((p) => p.deliveriesPerSecond))
+      const am = mean(after.map((p) => p.deliveriesPerSecond))
+      rows.push([
+        `${size} members, ${mode === 'paced' ? `paced ${r.options.pacedRate}/s` : 'max (closed loop)'}`,
+        d(before), n0(bm), d(after), n0(am), ratio(am, bm),
+        ms(mean(before.map((p) => p.latency.p99Ms))), ms(mean(after.map((p) => p.latency.p99Ms))),
+        ms(mean(before.map((p) => p.cores?.server ?? NaN))), ms(mean(after.map((p) => p.cores?.server ?? NaN))),
+      ])
+    }
+  }
+  return [
+    `### (a′) Room fan-out before and after (same scenario, interleaved; "before" from ${r.options.compareRoot})`,
+    '',
+    table(['point', 'before deliveries/s (each round)', 'before mean', 'after deliveries/s (each round)', 'after mean', 'after ÷ before', 'before p99 ms', 'after p99 ms', 'before server cores', 'after server cores'], rows),
+    '',
+  ]
+}
+
 function render(r: Result): string {
   const m = r.machine
   const out: string[] = [
@@ -705,6 +744,7 @@ function render(r: Result): string {
       '',
     )
   }
+  if (r.room.some((x) => x.kind === 'before')) out.push(...renderComparison(r))
   if (r.channel.length) {
     out.push(`### (b) One message at a time to a channel (${r.options.channelMessages} messages after 2 warm-up; "until last" = send → the last subscriber has it)`, '')
     const rows: string[][] = []
@@ -821,9 +861,12 @@ async function main() {
     await pgc.end().catch(() => undefined)
   }
   if (opts.server === 'dist' && opts.build) {
-    log('building (npm run build)…')
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: opts.serverRoot, stdio: ['ignore', 'inherit', 'inherit'] })
+    for (const root of [opts.serverRoot, ...(opts.compareRoot ? [opts.compareRoot] : [])]) {
+      log(`building ${root} (npm run build)…`)
+      execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] })
+    }
   }
+  if (opts.compareRoot) result.notes.push(`room part also run from ${opts.compareRoot} ("before"), interleaved with ${opts.serverRoot} ("after"), ${opts.compareRounds} rounds each`)
   machine.busyBeforeRun = await machineBusyOver(1000)
   if (machine.busyBeforeRun > 0.1) log(`warning: the machine is ${Math.round(machine.busyBeforeRun * 100)} % busy before the run; figures will be disturbed`)
 
@@ -854,8 +897,8 @@ async function main() {
       let t: Target | undefined
       let api: Api | undefined
       try {
-        t = kind === 'parley' ? await startParley(ctx, inspect) : await startBare(inspect)
-        api = kind === 'parley' ? new Api(t.httpUrl) : undefined
+        t = kind === 'bare' ? await startBare(inspect) : await startParley(ctx, inspect, kind === 'before' ? ctx.opts.compareRoot : ctx.opts.serverRoot, kind)
+        api = kind === 'bare' ? undefined : new Api(t.httpUrl)
         return await fn(t, api)
       } catch (err) {
         result.errors.push(`${name} (${kind}): ${(err as Error).message}`)
@@ -869,7 +912,11 @@ async function main() {
 
     if (opts.parts.includes('room')) {
       for (const m of opts.rooms) {
-        for (const kind of ['parley', 'bare'] as const) {
+        // With a tree to compare, before and after alternate (AB BA …) so that drift in the machine's load hits both alike.
+        const kinds: Kind[] = opts.compareRoot
+          ? [...Array.from({ length: opts.compareRounds }, (_, i) => (i % 2 ? (['parley', 'before'] as const) : (['before', 'parley'] as const))).flat(), 'bare']
+          : ['parley', 'bare']
+        for (const kind of kinds) {
           const r = await part(`room ${m}`, kind, (t) => roomPart(ctx, t, m, prov))
           if (r) result.room.push(r)
         }

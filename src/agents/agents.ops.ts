@@ -9,7 +9,6 @@ import { keysetPage } from '../lib/page.js'
 import { newAgentKey, sha256Hex } from '../auth/keys.js'
 import { Agent, AgentIdInput, AgentPage, AgentWithKey, CreateAgentInput, ListAgentsInput, UpdateAgentInput } from './agents.schemas.js'
 import { listAgentConversationsOp } from './list-agent-conversations.js'
-import { CloseCode } from '../protocol/frames.js'
 import {
   insertAgent,
   listLiveAgents,
@@ -143,7 +142,7 @@ export const rotateAgentKeyOp = defineOp({
     const apiKey = newAgentKey()
     const row = await mustExist(replaceAgentKeyHash(ctx.services.db, id, scopeOf(ctx.actor), sha256Hex(apiKey)))
     // Every node forgets the old key and closes the sockets opened with it; the agent reconnects with the new one.
-    ctx.services.realtime.revoke(id, CloseCode.Unauthorized, 'the agent key was rotated')
+    ctx.services.realtime.revoke(id, 'key_rotated')
     return { agent: toAgentView(row), apiKey }
   },
 })
@@ -159,7 +158,7 @@ export const deleteAgentOp = defineOp({
   output: Agent,
   async run(ctx, { id }) {
     const row = await mustExist(softDeleteAgent(ctx.services.db, id, scopeOf(ctx.actor)))
-    ctx.services.realtime.revoke(id, CloseCode.Deactivated, 'the agent was deleted')
+    ctx.services.realtime.revoke(id, 'deleted')
     return toAgentView(row)
   },
 })

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose'
 import type { Db } from '../store/db.js'
-import type { Actor } from '../ops/context.js'
+import type { Actor } from '../ops/actor.js'
 import { ParleyError, unauthorized, unavailable } from '../ops/errors.js'
 import { TtlCache } from '../lib/ttl-cache.js'
 import { AGENT_KEY_PREFIX, secretMatcher, sha256Hex } from './keys.js'
@@ -18,6 +18,11 @@ export interface AuthOptions {
 export interface Authenticator {
   /** Resolves a bearer token to the actor it stands for, or throws `unauthorized`. */
   authenticate(token: string | undefined): Promise<Actor>
+  /**
+   * `authenticate`, and when the credential stops being valid by itself: a JWT's `exp` (ms since
+   * the epoch), so a long-lived session ends with it. Absent for agent keys and the server key.
+   */
+  authenticateSession(token: string | undefined): Promise<{ actor: Actor; expiresAt?: number }>
   /** Signs an HS256 user token with the shared secret. */
   mintUserToken(userId: string, ttlSeconds: number): Promise<{ token: string; expiresAt: string }>
   /**
@@ -50,7 +55,7 @@ export function createAuthenticator(db: Db, opts: AuthOptions): Authenticator {
   const hsKey = new TextEncoder().encode(opts.jwtSecret)
   const isServerKey = secretMatcher(opts.serverKey)
   const jwks: JWTVerifyGetKey | undefined = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : undefined
-  const verified = new TtlCache<{ sub: string }>(60_000)
+  const verified = new TtlCache<{ sub: string; exp?: number }>(60_000)
   const users = new TtlCache<Actor>(CACHE_MS)
   const agents = new TtlCache<Actor>(CACHE_MS)
   const claims = { audience: opts.audience, issuer: opts.issuer, requiredClaims: ['exp', 'sub'] }
@@ -60,9 +65,9 @@ export function createAuthenticator(db: Db, opts: AuthOptions): Authenticator {
    */
   let generation = 0
 
-  async function verifyJwt(token: string): Promise<string> {
+  async function verifyJwt(token: string): Promise<{ sub: string; exp?: number }> {
     const hit = verified.get(token)
-    if (hit) return hit.sub
+    if (hit) return hit
     let alg: string | undefined
     try {
       alg = decodeProtectedHeader(token).alg
@@ -78,8 +83,9 @@ export function createAuthenticator(db: Db, opts: AuthOptions): Authenticator {
             ? await jwtVerify(token, jwks, { ...claims, algorithms: opts.jwksAlgorithms })
             : failAlg(alg)
       if (typeof payload.sub !== 'string') throw unauthorized('the token is not valid')
-      verified.set(token, { sub: payload.sub }, (payload.exp ?? 0) * 1000)
-      return payload.sub
+      const claimsOf = { sub: payload.sub, exp: payload.exp }
+      verified.set(token, claimsOf, (payload.exp ?? 0) * 1000)
+      return claimsOf
     } catch (err) {
       if (err instanceof ParleyError) throw err
       const code = (err as { code?: string }).code
@@ -117,16 +123,26 @@ export function createAuthenticator(db: Db, opts: AuthOptions): Authenticator {
 
   async function participantActor(token: string): Promise<Actor | Refusal> {
     if (token.startsWith(AGENT_KEY_PREFIX)) return agentActor(token)
-    return userActor(await verifyJwt(token))
+    return userActor((await verifyJwt(token)).sub)
+  }
+
+  async function authenticate(token: string | undefined): Promise<Actor> {
+    if (!token) throw unauthorized('an Authorization: Bearer token is required')
+    if (isServerKey(token)) return { kind: 'server' }
+    const found = await participantActor(token)
+    if ('refused' in found) throw unauthorized(found.refused)
+    return found
   }
 
   return {
-    async authenticate(token) {
-      if (!token) throw unauthorized('an Authorization: Bearer token is required')
-      if (isServerKey(token)) return { kind: 'server' }
-      const found = await participantActor(token)
-      if ('refused' in found) throw unauthorized(found.refused)
-      return found
+    authenticate,
+    async authenticateSession(token) {
+      // Through the object, not the closure: whoever wraps `authenticate` wraps this too.
+      const actor = await this.authenticate(token)
+      // Users authenticate only with JWTs; verified just above, so this is a cache hit.
+      if (actor.kind !== 'user' || !token) return { actor }
+      const { exp } = await verifyJwt(token)
+      return exp === undefined ? { actor } : { actor, expiresAt: exp * 1000 }
     },
     async recheck(token) {
       if (isServerKey(token)) return { ok: true, actor: { kind: 'server' } }

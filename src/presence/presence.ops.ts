@@ -2,9 +2,10 @@ import { Type } from '@sinclair/typebox'
 import { defineOp } from '../ops/define-op.js'
 import { forbidden } from '../ops/errors.js'
 import { Input, Nullable, ParticipantId, Timestamp, Uuid } from '../ops/schemas.js'
-import { loadConversationFor, postingRefusal } from '../conversations/access.js'
+import { loadConversationFor } from '../conversations/access.js'
+import { postingRefusal } from '../conversations/posting-rule.js'
 import { filterCoMembers } from './presence.sql.js'
-import { TYPING_EVERY_MS } from '../ws/hub.js'
+import { TYPING_EVERY_MS } from '../realtime/ephemeral.js'
 
 /** How long a typing indicator shows unless repeated. */
 export const TYPING_TTL_MS = 5_000

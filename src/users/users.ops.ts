@@ -6,7 +6,6 @@ import { Cursor, Input, Limit, Metadata, Name, Nullable, Page, ParticipantId, Ur
 import { decodeCursor } from '../lib/cursor.js'
 import { keysetPage } from '../lib/page.js'
 import { Participant } from './users.schemas.js'
-import { CloseCode } from '../protocol/frames.js'
 import { deactivateParticipant, findVisibleParticipant, searchParticipants, toParticipantView, upsertUser } from './users.sql.js'
 import { directoryViewer } from './directory.js'
 
@@ -98,7 +97,7 @@ export const deactivateUserOp = defineOp({
     const row = await deactivateParticipant(ctx.services.db, id)
     if (!row) throw notFound('user')
     // Their tokens and their agents' keys stop working on every node now, and the sockets using them close.
-    ctx.services.realtime.revoke(id, CloseCode.Deactivated, 'the user was deactivated')
+    ctx.services.realtime.revoke(id, 'deactivated')
     return toParticipantView(row)
   },
 })

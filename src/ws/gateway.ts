@@ -1,34 +1,35 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import websocket from '@fastify/websocket'
-import { decodeJwt } from 'jose'
 import type { WebSocket } from 'ws'
 import type { Services } from '../ops/context.js'
 import { findOp } from '../ops/registry.js'
 import { invoke } from '../ops/invoke.js'
 import { invalidField, notFound, toParleyError, type ParleyError } from '../ops/errors.js'
 import { CloseCode, PROTOCOL_VERSION, type ClientFrame, type ServerFrame } from '../protocol/frames.js'
-import { listMembershipPositions } from '../sync/sync.sql.js'
-import type { Hub } from './hub.js'
+import type { RealtimeEngine } from '../realtime/engine.js'
 import { Session } from './session.js'
 import { deepFrameAnswer } from './frame-nesting.js'
 import { stillValid } from './revocation.js'
 import { protocolSupported } from './protocol-version.js'
+import { nativeEncoder } from './encoder.js'
 
 const CALL_ID = /^[\w.:-]{1,64}$/
 
 /**
- * The WebSocket transport, `GET /v1/ws`: authenticate, then `call` frames run operations
- * through the same definitions as HTTP, and the hub pushes the events of the participant's
- * conversations. Thin on purpose, like the HTTP transport.
+ * The native WebSocket adapter, `GET /v1/ws`: authenticate, then `call` frames run operations
+ * through the same definitions as HTTP, and the real-time engine pushes the events of the
+ * participant's conversations, encoded by this adapter's encoder. Thin on purpose, like the
+ * HTTP transport: no SQL and no delivery logic here.
  */
-export async function registerGateway(app: FastifyInstance, services: Services, hub: Hub): Promise<void> {
+export async function registerGateway(app: FastifyInstance, services: Services, engine: RealtimeEngine): Promise<void> {
   const c = services.config
+  engine.encoders.register(nativeEncoder)
   await app.register(websocket, { options: { maxPayload: c.wsMaxFrameBytes } })
   const limits = { idleTimeoutMs: c.wsIdleTimeoutMs, framesPerSecond: c.wsFramesPerSecond, maxBufferedBytes: c.wsMaxBufferedBytes }
 
   app.get('/v1/ws', { websocket: true, config: { opId: 'ws' } }, (socket: WebSocket, req: FastifyRequest) => {
     const session = new Session(socket, limits, (s) => {
-      if (s.actor) hub.detach(s)
+      if (s.actor) engine.detach(s)
     })
     if (!originAllowed(req, c.allowedOrigins, c.publicUrl)) return session.close(CloseCode.ForbiddenOrigin, 'origin not allowed')
     const unsupported = () => session.close(CloseCode.UnsupportedProtocol, `unsupported protocol version; this server speaks ${PROTOCOL_VERSION}`)
@@ -38,32 +39,26 @@ export async function registerGateway(app: FastifyInstance, services: Services, 
     const queued: string[] = []
     const start = async (token: string) => {
       try {
-        let revocations = hub.revocations
-        const actor = await services.auth.authenticate(token)
+        const revocationsSeen = engine.revocations
+        const { actor, expiresAt } = await services.auth.authenticateSession(token)
         if (!session.authenticated(actor, token)) return session.close(CloseCode.Unauthorized, 'the server key cannot open a session')
-        closeAtExpiry(session, token)
-        const memberships = await listMembershipPositions(services.db, actor.id)
-        // A revocation applied here since authenticating found no session to close: check again,
-        // until none landed meanwhile. From attach on, a revocation finds and closes the session.
-        while (revocations !== hub.revocations) {
-          revocations = hub.revocations
-          if (!(await stillValid(services.auth, session))) return
-        }
-        if (!session.isOpen) return
-        hub.attach(
-          session,
-          memberships.map((m) => ({ conversationId: m.conversation_id, lastSeq: m.last_seq, type: m.type, engaged: m.shares_presence })),
-        )
-        session.send({
-          type: 'session.ready',
-          protocol: PROTOCOL_VERSION,
-          sessionId: session.id,
-          participant: { id: actor.id, kind: actor.kind },
-          unread: memberships
-            .filter((m) => m.unread_count > 0)
-            .map((m) => ({ conversationId: m.conversation_id, unreadCount: m.unread_count, mentionCount: m.mention_count, lastSeq: m.last_seq })),
-          limits: { maxFrameBytes: c.wsMaxFrameBytes, framesPerSecond: c.wsFramesPerSecond, idleTimeoutMs: c.wsIdleTimeoutMs },
+        closeAtExpiry(session, expiresAt)
+        // The engine reads the memberships, closes the gap between authenticating and attaching,
+        // and calls back before it delivers anything, so that session.ready comes first.
+        const attached = await engine.attach(session, {
+          revocationsSeen,
+          recheck: () => stillValid(services.auth, session),
+          ready: (summary) =>
+            session.send({
+              type: 'session.ready',
+              protocol: PROTOCOL_VERSION,
+              sessionId: session.id,
+              participant: { id: actor.id, kind: actor.kind },
+              unread: summary.unread,
+              limits: { maxFrameBytes: c.wsMaxFrameBytes, framesPerSecond: c.wsFramesPerSecond, idleTimeoutMs: c.wsIdleTimeoutMs },
+            }),
         })
+        if (!attached) return
         ready = true
         for (const raw of queued.splice(0)) handle(raw)
       } catch (err) {
@@ -148,18 +143,13 @@ export async function registerGateway(app: FastifyInstance, services: Services, 
 }
 
 /**
- * A socket opened with a user token lives no longer than the token: at its `exp` the socket is
- * closed with Unauthorized, and the client reconnects with a fresh token (and syncs).
+ * A socket opened with a user token lives no longer than the token: at its expiry (as the
+ * authenticator read it) the socket is closed with Unauthorized, and the client reconnects with
+ * a fresh token (and syncs). Agent keys have no expiry: they live until rotated or deleted.
  */
-function closeAtExpiry(session: Session, token: string): void {
-  let exp: number | undefined
-  try {
-    exp = decodeJwt(token).exp
-  } catch {
-    return // an agent key: it lives until rotated or deleted
-  }
-  if (!exp) return
-  const timer = setTimeout(() => session.close(CloseCode.Unauthorized, 'the token has expired'), Math.min(exp * 1000 - Date.now(), 2 ** 31 - 1))
+function closeAtExpiry(session: Session, expiresAt: number | undefined): void {
+  if (expiresAt === undefined) return
+  const timer = setTimeout(() => session.close(CloseCode.Unauthorized, 'the token has expired'), Math.min(expiresAt - Date.now(), 2 ** 31 - 1))
   timer.unref()
   session.onEnd(() => clearTimeout(timer))
 }

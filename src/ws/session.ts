@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto'
 import type { WebSocket } from 'ws'
 import type { Actor, ParticipantActor } from '../ops/context.js'
 import { CloseCode, type ServerFrame } from '../protocol/frames.js'
-import type { HubSession } from './hub.js'
+import type { EndReason, EngineSession } from '../realtime/session.js'
+import { closeFor } from './close-reasons.js'
+import { NATIVE_PROTOCOL } from './encoder.js'
 
 export interface SessionLimits {
   idleTimeoutMs: number
@@ -11,11 +13,13 @@ export interface SessionLimits {
 }
 
 /**
- * One WebSocket connection: its participant once authenticated, its inbound rate limit, its
- * idle timer and the bound on what it may have queued outbound.
+ * One WebSocket connection of the native protocol: its participant once authenticated, its
+ * inbound rate limit, its idle timer and the bound on what it may have queued outbound. The
+ * engine sees it as an EngineSession.
  */
-export class Session implements HubSession {
+export class Session implements EngineSession {
   readonly id = randomUUID()
+  readonly protocol = NATIVE_PROTOCOL
   actor?: ParticipantActor
   /** The token or key the session authenticated with: calls re-check it (it may be revoked since). */
   credential?: string
@@ -100,6 +104,12 @@ export class Session implements HubSession {
   onEnd(fn: () => void): void {
     if (this.closed) fn()
     else this.endings.push(fn)
+  }
+
+  /** The engine ended the session (a revocation, an operator's close): closed with the code the client acts on. */
+  end(why: EndReason): void {
+    const { code, reason } = closeFor(why)
+    this.close(code, reason)
   }
 
   close(code: number, reason: string): void {

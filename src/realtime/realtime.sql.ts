@@ -1,7 +1,7 @@
 import type { Queryable } from '../store/db.js'
 import { sharesPresence } from '../presence/presence.sql.js'
 
-/** The last seq of each of these conversations (what the hub compares with what it delivered). */
+/** The last seq of each of these conversations (what the engine compares with what it delivered). */
 export async function findConversationPositions(q: Queryable, ids: string[]) {
   return q.query<{ id: string; last_seq: number }>('SELECT id, last_seq FROM conversations WHERE id = ANY($1::uuid[])', [ids])
 }

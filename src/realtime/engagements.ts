@@ -8,7 +8,7 @@ const ENGAGING = new Set(['conversation.created', 'message.created', 'read.updat
  * message or moved their read cursor there — which is where others may see their presence. The
  * same rule as `sharesPresence` (src/presence/presence.sql.ts), kept in memory so that announcing
  * a local participant's presence costs no query: learned at attach from the memberships query,
- * then kept current from the participant's own events as the hub routes them.
+ * then kept current from the participant's own events as the engine routes them.
  */
 export class Engagements {
   private readonly byParticipant = new Map<string, Set<string>>()
