@@ -15,7 +15,7 @@ import { loadConfig, type Config } from '../src/config.js'
 import { openStore } from '../src/store/open.js'
 import type { Db } from '../src/store/db.js'
 import type { StoredEvent } from '../src/events/event-types.js'
-import { validateEvent } from '../src/events/catalogue/index.js'
+import { validateEvent } from '../src/events/catalogue/validate.js'
 import { findOp } from '../src/ops/registry.js'
 import { pathParams } from '../src/ops/define-op.js'
 

@@ -15,6 +15,6 @@ describeStores('verifyAction', (h) => {
     const [a, b] = await h().users(2)
     const g = await h().ok('create-conversation', { type: 'group', name: 'g' }, a.token)
     const run = verifyAction(h(), b, () => h().ok('add-conversation-member', { id: g.id, userIds: [b.id] }, a.token))
-    await expect(run).rejects.toThrow(/named stale .*member.added does not carry the conversation/)
+    await expect(run).rejects.toThrow(/named stale .*member.added does not carry the other members/)
   })
 })

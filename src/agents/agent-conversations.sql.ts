@@ -1,6 +1,6 @@
 import type { Queryable } from '../store/db.js'
 import { DETAIL } from '../conversations/conversations.sql.js'
-import type { ConversationListRow } from '../conversations/conversations.view.js'
+import type { ConversationListRow } from '../conversations/conversations.sql.js'
 
 /**
  * Every conversation that an agent of `ownerId` (or the one agent `agentId`) is in, most

@@ -1,6 +1,6 @@
 import type { Queryable } from '../store/db.js'
-import type { Actor } from '../ops/context.js'
-import { conflict, forbidden, notFound, ParleyError } from '../ops/errors.js'
+import type { Actor } from '../ops/actor.js'
+import { conflict, forbidden, notFound } from '../ops/errors.js'
 import { isUuid } from '../lib/ids.js'
 import { findConversation, findMember, lockConversation, ownsAgentMember, type ConversationRow, type MemberRow } from './conversations.sql.js'
 
@@ -64,47 +64,3 @@ export async function lockConversationFor(tx: Queryable, actor: Actor, id: strin
 export function assertWritable(conv: ConversationRow): void {
   if (conv.archived_at) throw conflict('the conversation is archived')
 }
-
-/** Why a participant may not post; null when they may. */
-export type PostingVerdict = 'not_a_member' | 'archived' | 'locked' | 'cannot_post' | null
-
-/**
- * Who may post (API.md rules): any member of a dm; in a group, any member unless `locked`
- * (then admins only); in a channel, admins and members with `canPost`; nobody in an archived
- * conversation. The send batch applies the same rule in SQL (`parley_posting_verdict` in
- * migration 0002); a test checks the two agree on every combination.
- */
-export function postingVerdict(
-  conv: { type: string; locked: boolean; archived: boolean },
-  member: { role: string; can_post: boolean } | undefined,
-): PostingVerdict {
-  if (!member) return 'not_a_member'
-  if (conv.archived) return 'archived'
-  if (member.role === 'admin' || conv.type === 'dm') return null
-  if (conv.type === 'group') return conv.locked ? 'locked' : null
-  return member.can_post ? null : 'cannot_post'
-}
-
-/** The error each refusal answers with, in one place. */
-export function refusalError(verdict: Exclude<PostingVerdict, null> | 'not_found'): ParleyError {
-  switch (verdict) {
-    case 'not_found':
-      return notFound('conversation')
-    case 'not_a_member':
-      return new ParleyError('forbidden', 'only members may post', { reason: 'not_a_member' })
-    case 'archived':
-      return conflict('the conversation is archived')
-    case 'locked':
-      return forbidden('the group is locked: only admins may post')
-    case 'cannot_post':
-      return forbidden('only admins and members allowed to post may post in this channel')
-  }
-}
-
-export function postingRefusal(conv: Pick<ConversationRow, 'type' | 'locked' | 'archived_at'>, member: Pick<MemberRow, 'role' | 'can_post'> | undefined) {
-  const verdict = postingVerdict({ type: conv.type, locked: conv.locked, archived: conv.archived_at !== null && conv.archived_at !== undefined }, member)
-  return verdict ? refusalError(verdict) : undefined
-}
-
-/** Whether a member may post, as the API reports it in membership views. */
-export const mayPost = (conv: ConversationRow, member: MemberRow) => postingRefusal(conv, member) === undefined

@@ -1,9 +1,9 @@
 import type { Queryable, Tx } from '../store/db.js'
-import type { Actor } from '../ops/context.js'
+import type { Actor } from '../ops/actor.js'
 import { appendEvent } from '../events/event-log.sql.js'
 import type { EventData } from '../events/event-types.js'
 import type { Conversation } from './conversations.schemas.js'
-import { findConversationDetail, type ConversationRow } from './conversations.sql.js'
+import { findConversationDetail, type ConversationListRow, type ConversationRow } from './conversations.sql.js'
 import { toConversationView } from './conversations.view.js'
 
 /**
@@ -31,15 +31,28 @@ export async function conversationViewFor(q: Queryable, actor: Actor, id: string
  * change (no membership: the event goes to every member). Runs inside the conversation's row
  * lock, after the row was written. Advances `conv.last_seq`.
  */
+/**
+ * The conversation as events carry it: the whole view with no membership (an event goes to
+ * every member), as of the event at `seq`. `memberCount` is the count as of that event, for a
+ * batch whose events each add one member (the row already holds the count after all of them).
+ */
+export function eventConversationView(detail: ConversationListRow, seq: number, memberCount = detail.member_count): Conversation {
+  return toConversationView({ ...detail, last_seq: seq, member_count: memberCount }, 'member')
+}
+
+/** The detail row `eventConversationView` takes: the conversation with nobody's membership. */
+export async function findEventConversation(q: Queryable, id: string): Promise<ConversationListRow> {
+  return (await findConversationDetail(q, id, null))!
+}
+
 export async function appendConversationUpdated(
   tx: Tx,
   conv: ConversationRow,
   actor: Actor,
   changes: EventData<'conversation.updated'>['changes'],
 ): Promise<void> {
-  const detail = (await findConversationDetail(tx, conv.id, null))!
   const cursor = { id: conv.id, lastSeq: conv.last_seq }
-  const conversation = toConversationView({ ...detail, last_seq: cursor.lastSeq + 1 }, 'member')
+  const conversation = eventConversationView(await findEventConversation(tx, conv.id), cursor.lastSeq + 1)
   await appendEvent(tx, cursor, { type: 'conversation.updated', actorId: actorIdOf(actor), data: { changes, conversation } })
   conv.last_seq = cursor.lastSeq
 }

@@ -1,5 +1,6 @@
 import type { Queryable } from '../store/db.js'
-import type { ConversationListRow } from './conversations.view.js'
+import type { MessageRow } from '../messages/messages.sql.js'
+import { MEMBER_MENTIONS, MEMBER_UNREAD } from '../reads/unread.sql.js'
 
 export type ConversationType = 'dm' | 'group' | 'channel'
 
@@ -36,6 +37,15 @@ export interface MemberRow {
   mute_until: Date | null
   notify_level: 'all' | 'mentions' | 'none'
   joined_at: Date
+}
+
+/** A conversation row joined with the caller's membership and last message, as DETAIL selects it. */
+export interface ConversationListRow extends ConversationRow {
+  member?: MemberRow | null
+  unread_count?: number | null
+  mention_count?: number | null
+  last_message?: MessageRow | null
+  participants?: string[] | null
 }
 
 export const CONVERSATION_COLUMNS =
@@ -84,17 +94,8 @@ export async function ownsAgentMember(q: Queryable, conversationId: string, owne
  */
 export const DETAIL = `${CONVERSATION_COLUMNS},
   CASE WHEN m.member_id IS NULL THEN NULL ELSE to_jsonb(m) END AS member,
-  CASE WHEN m.member_id IS NULL THEN NULL ELSE (
-    SELECT count(*) FROM (
-      SELECT 1 FROM messages x
-       WHERE x.conversation_id = c.id AND x.seq > m.last_read_seq AND x.sender_id <> m.member_id AND x.deleted_at IS NULL
-       LIMIT 1000) unread) END AS unread_count,
-  CASE WHEN m.member_id IS NULL THEN NULL ELSE (
-    SELECT count(*) FROM (
-      SELECT 1 FROM messages x
-       WHERE x.conversation_id = c.id AND x.seq > m.last_read_seq AND x.sender_id <> m.member_id AND x.deleted_at IS NULL
-         AND m.member_id = ANY (x.mentions)
-       LIMIT 1000) mentioned) END AS mention_count,
+  CASE WHEN m.member_id IS NULL THEN NULL ELSE ${MEMBER_UNREAD} END AS unread_count,
+  CASE WHEN m.member_id IS NULL THEN NULL ELSE ${MEMBER_MENTIONS} END AS mention_count,
   (SELECT to_jsonb(lm) FROM messages lm WHERE lm.conversation_id = c.id AND lm.seq = c.last_message_seq) AS last_message,
   CASE WHEN c.type = 'dm' THEN
     (SELECT array_agg(d.member_id ORDER BY d.member_id) FROM members d WHERE d.conversation_id = c.id) END AS participants`

@@ -1,18 +1,9 @@
 import { iso } from '../lib/time.js'
-import { toMessageView, type MessageRow } from '../messages/messages.sql.js'
+import { toMessageView } from '../messages/messages.sql.js'
 import type { Conversation } from './conversations.schemas.js'
 import type { AccessKind } from './access.js'
-import { mayPost } from './access.js'
-import type { ConversationRow, MemberRow } from './conversations.sql.js'
-
-/** A conversation row joined with the caller's membership and last message, as list queries return it. */
-export interface ConversationListRow extends ConversationRow {
-  member?: MemberRow | null
-  unread_count?: number | null
-  mention_count?: number | null
-  last_message?: MessageRow | null
-  participants?: string[] | null
-}
+import { mayPost } from './posting-rule.js'
+import type { ConversationListRow, MemberRow } from './conversations.sql.js'
 
 export function toConversationView(r: ConversationListRow, access: AccessKind, member?: MemberRow | null): Conversation {
   const m = member ?? r.member ?? null

@@ -9,7 +9,7 @@ import { uuidv7 } from '../lib/ids.js'
 import { appendEvent } from '../events/event-log.sql.js'
 import { findParticipant } from '../users/users.sql.js'
 import { directoryViewer } from '../users/directory.js'
-import { insertMembers, loadActiveParticipants, type NewMember } from '../members/members.sql.js'
+import { findMemberDetails, insertMembers, loadActiveParticipants, type NewMember } from '../members/members.sql.js'
 import { Conversation, ConversationType, Settings, Visibility } from './conversations.schemas.js'
 import { findConversationDetail, findConversationIdByDmKey, insertConversation, type NewConversation } from './conversations.sql.js'
 import { toConversationView } from './conversations.view.js'
@@ -44,7 +44,8 @@ export const createConversationOp = defineOp({
     'participant the caller may not see (shares no conversation with) answers exactly like an unknown one, ' +
     'so a first conversation between strangers is created by the server key.',
   callers: ['server', 'user', 'agent'],
-  status: 201,
+  // A dm asked for again is found, not created.
+  status: { created: 201, existing: 200 },
   input: CreateInput,
   output: Type.Composite([Conversation, Type.Object({ isNew: Type.Boolean() })]),
   async run(ctx, input) {
@@ -56,18 +57,23 @@ export const createConversationOp = defineOp({
       if (!conv) return undefined
       await insertMembers(tx, conv.id, plan.members, at)
       conv.member_count = plan.members.length
+      // Kind, name and avatar as the member view shows them, so clients build the member list from the event.
+      const details = new Map((await findMemberDetails(tx, conv.id, plan.members.map((m) => m.id))).map((d) => [d.member_id, d]))
+      const members = plan.members.map((m) => {
+        const d = details.get(m.id)!
+        return { id: m.id, role: m.role, canPost: m.canPost, kind: d.kind, name: d.name, avatarUrl: d.avatar_url }
+      })
       await appendEvent(tx, { id: conv.id, lastSeq: 0 }, {
         type: 'conversation.created',
         actorId: plan.conversation.createdBy,
-        data: { conversation: toConversationView({ ...conv, last_seq: 1 }, 'member'), members: plan.members.map((m) => ({ id: m.id, role: m.role, canPost: m.canPost })) },
+        data: { conversation: toConversationView({ ...conv, last_seq: 1 }, 'member'), members },
       }, new Date(at))
       return conv.id
     })
     const viewerId = ctx.actor.kind === 'server' ? null : ctx.actor.id
     const id = created ?? (await findConversationIdByDmKey(ctx.services.db, plan.conversation.dmKey!))
     const detail = (await findConversationDetail(ctx.services.db, id!, viewerId))!
-    ctx.status = created ? 201 : 200
-    return { ...toConversationView(detail, viewerId ? 'member' : 'server'), isNew: Boolean(created) }
+    return { outcome: created ? ('created' as const) : ('existing' as const), data: { ...toConversationView(detail, viewerId ? 'member' : 'server'), isNew: Boolean(created) } }
   },
 })
 

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest'
 import { describeStores } from '../../test/harness.js'
-import { postingVerdict } from './access.js'
+import { postingVerdict } from './posting-rule.js'
 
 describeStores('posting rule', (h) => {
   it('the SQL rule of the send batch and the TypeScript rule agree on every combination', async () => {

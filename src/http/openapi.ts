@@ -1,6 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox'
 import type { AnyOp } from '../ops/define-op.js'
-import { pathParams } from '../ops/define-op.js'
+import { pathParams, successStatuses } from '../ops/define-op.js'
 
 const Problem = Type.Object({
   type: Type.String(),
@@ -37,7 +37,12 @@ export function buildOpenApi(ops: readonly AnyOp[], version: string) {
         parameters: pathParams(op.path).map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
         requestBody: { required: false, content: { 'application/json': { schema: bodySchema(op) } } },
         responses: {
-          [String(op.status ?? 200)]: { description: 'success', content: { 'application/json': { schema: plain(op.output) } } },
+          ...Object.fromEntries(
+            successStatuses(op).map(({ status, outcome }) => [
+              String(status),
+              { description: outcome ? `success: ${outcome}` : 'success', content: { 'application/json': { schema: plain(op.output) } } },
+            ]),
+          ),
           '400': errorResponse,
           '401': errorResponse,
           '403': errorResponse,

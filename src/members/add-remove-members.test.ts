@@ -21,6 +21,8 @@ describeStores('add and remove members', (h) => {
     expect(evs.types).toEqual(['member.added', 'member.added'])
     expect(evs.seqs).toEqual(seqsAfter(seq, 2))
     expect(evs.data.map((d) => [d.member.userId, d.by])).toEqual([[c.id, a.id], [agent.id, a.id]])
+    // Each carries the conversation as of its own seq, so whoever it brings in starts from there.
+    expect(evs.data.map((d) => [d.conversation.lastSeq, d.conversation.memberCount, d.conversation.membership])).toEqual([[seq + 1, 3, null], [seq + 2, 4, null]])
     expect((await h().ok('get-conversation', { id: g.id }, c.token)).memberCount).toBe(4)
     expect((await h().call('send-message', { conversationId: g.id, content: 'hi' }, agent.token)).status).toBe(201)
   })
@@ -29,12 +31,14 @@ describeStores('add and remove members', (h) => {
     const [a, b] = await h().users(2)
     const ch = await createChannel(h(), a, [])
     const mark = h().events.length
-    // Known gap: member.added does not carry the conversation, so b's client must fetch it.
+    // b's client builds the channel from member.added; the other members' views are not in the event.
     const { result: res } = await verifyAction(h(), b, () => h().ok('add-conversation-member', { id: ch.id, userIds: [b.id] }, h().serverKey), {
-      expectStale: [{ conversationId: ch.id, what: 'conversation' }],
+      expectStale: [{ conversationId: ch.id, what: 'members' }],
     })
     expect(res.added[0]).toMatchObject({ userId: b.id, canPost: false })
-    expect(eventsSince(h(), mark, ch.id).data[0].by).toBeNull()
+    const [data] = eventsSince(h(), mark, ch.id).data
+    expect(data.by).toBeNull()
+    expect(data.conversation).toMatchObject({ id: ch.id, type: 'channel', memberCount: 2, lastSeq: 2, access: 'member', membership: null })
   })
 
   it('enforces the cap for the whole batch', async () => {

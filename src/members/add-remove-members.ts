@@ -5,7 +5,7 @@ import { assertWritable, lockConversationFor } from '../conversations/access.js'
 import type { ConversationRow } from '../conversations/conversations.sql.js'
 import { AddMembersResult, MemberBatchInput, RemoveMembersResult } from './members.schemas.js'
 import { deleteMembers, findMemberDetails, insertMembers, listAdminIds, loadActiveParticipants } from './members.sql.js'
-import { appendMemberEvents, loadMemberViews, memberAdded, memberRemoved } from './members.view.js'
+import { appendMemberEvents, loadMemberViews, memberAddedEvents, memberRemoved } from './members.view.js'
 import { directoryViewer } from '../users/directory.js'
 
 /** Membership of a dm is fixed, and an archived conversation is read-only. */
@@ -26,7 +26,8 @@ export const addConversationMemberOp = defineOp({
     'skipped and listed in `alreadyMembers`. New members get role `member`; in a group they may post, in a ' +
     'channel they join as subscribers (`canPost: false`). The member cap (group default 100, channel 300) is ' +
     'enforced: a batch that would exceed it adds no one (409). Not for dms (409) or archived conversations ' +
-    '(409). Emits one `member.added` `{ member, by }` per added member, in the order given.',
+    '(409). Emits one `member.added` `{ member, by, conversation }` per added member, in the order given; ' +
+    '`conversation` is the view as of that event, with no membership.',
   callers: ['server', 'user', 'agent'],
   input: MemberBatchInput,
   output: AddMembersResult,
@@ -44,7 +45,7 @@ export const addConversationMemberOp = defineOp({
       const canPost = conv.type === 'group'
       const added = await insertMembers(tx, conv.id, fresh.map((m) => ({ id: m, role: 'member' as const, canPost })), new Date().toISOString())
       const views = await loadMemberViews(tx, conv, added)
-      await appendMemberEvents(tx, conv, views.map((v) => memberAdded(ctx.actor, v)))
+      await appendMemberEvents(tx, conv, await memberAddedEvents(tx, ctx.actor, conv, views))
       return { added: views, alreadyMembers: ids.filter((m) => existing.has(m)) }
     })
   },

@@ -21,7 +21,7 @@ describeStores('join and leave', (h) => {
     const evs = eventsSince(h(), mark, ch.id)
     expect(evs.types).toEqual(['member.added', 'member.added'])
     expect(evs.seqs).toEqual(seqsAfter(1, 2))
-    expect(evs.data[0]).toEqual({ member: { userId: x.id, kind: 'user', name: expect.any(String), avatarUrl: null, role: 'member', canPost: false, joinedAt: expect.any(String), lastReadSeq: 0 }, by: x.id })
+    expect(evs.data[0]).toEqual({ member: { userId: x.id, kind: 'user', name: expect.any(String), avatarUrl: null, role: 'member', canPost: false, joinedAt: expect.any(String), lastReadSeq: 0 }, by: x.id, conversation: expect.objectContaining({ id: ch.id, memberCount: 2, lastSeq: 2, membership: null }) })
     expect(evs.data[1]).toMatchObject({ member: { userId: agent.id, kind: 'agent' }, by: agent.id })
     expect(await memberIdsOf(h(), ch.id)).toEqual([a.id, x.id, agent.id].sort())
     expect((await h().call('send-message', { conversationId: ch.id, content: 'hi' }, x.token)).status).toBe(403)

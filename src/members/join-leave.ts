@@ -9,7 +9,7 @@ import { Conversation } from '../conversations/conversations.schemas.js'
 import type { NewEvent } from '../events/event-types.js'
 import { LeaveResult } from './members.schemas.js'
 import { deleteMembers, findSuccessorAdmin, insertMembers, listAdminIds, updateMemberRights } from './members.sql.js'
-import { appendMemberEvents, loadMemberViews, memberAdded, memberRemoved, memberUpdated } from './members.view.js'
+import { appendMemberEvents, loadMemberViews, memberAddedEvents, memberRemoved, memberUpdated } from './members.view.js'
 
 /** Joining and leaving are for participants; the server key is refused by `callers` already. */
 function participant(actor: Actor): ParticipantActor {
@@ -27,7 +27,7 @@ export const joinConversationOp = defineOp({
     'the caller cannot see answers 404 like a missing one; one they may only read (as owner of a member agent) ' +
     'answers 403: groups and private channels are joined by being added. Joining again answers the ' +
     'conversation unchanged (no event); a dm the caller is in answers 409. A full channel (member cap) or an ' +
-    'archived one answers 409. Emits `member.added` `{ member, by }`. Answers the conversation with the ' +
+    'archived one answers 409. Emits `member.added` `{ member, by, conversation }`. Answers the conversation with the ' +
     'caller’s membership.',
   callers: ['user', 'agent'],
   input: Input({ id: Uuid() }),
@@ -45,7 +45,7 @@ export const joinConversationOp = defineOp({
       if (conv.member_count >= conv.max_members) throw conflict(`the channel is full: its cap is ${conv.max_members} members`)
       await insertMembers(tx, conv.id, [{ id: actor.id, role: 'member', canPost: false }], new Date().toISOString())
       const views = await loadMemberViews(tx, conv, [actor.id])
-      await appendMemberEvents(tx, conv, [memberAdded(actor, views[0])])
+      await appendMemberEvents(tx, conv, await memberAddedEvents(tx, actor, conv, views))
       return conversationViewFor(tx, actor, conv.id)
     })
   },

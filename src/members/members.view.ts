@@ -1,11 +1,12 @@
 import type { Tx } from '../store/db.js'
-import type { Actor } from '../ops/context.js'
+import type { Actor } from '../ops/actor.js'
 import { iso } from '../lib/time.js'
 import { appendEvents } from '../events/event-log.sql.js'
 import type { EventData, NewEvent } from '../events/event-types.js'
-import { mayPost } from '../conversations/access.js'
+import { mayPost } from '../conversations/posting-rule.js'
 import type { ConversationRow } from '../conversations/conversations.sql.js'
-import { actorIdOf } from '../conversations/conversation-writes.js'
+import { actorIdOf, eventConversationView, findEventConversation } from '../conversations/conversation-writes.js'
+import type { Conversation } from '../conversations/conversations.schemas.js'
 import type { Member } from './members.schemas.js'
 import { findMemberDetails, type MemberDetailRow } from './members.sql.js'
 
@@ -31,16 +32,27 @@ export async function loadMemberViews(q: Tx, conv: ConversationRow, ids: string[
 
 /**
  * Member events, as every member receives them:
- * - `member.added` `{ member, by }`
+ * - `member.added` `{ member, by, conversation }` (the view as of the event, no membership)
  * - `member.removed` `{ memberId, by, reason: 'left' | 'removed' }`
  * - `member.updated` `{ member, changes }` (`changes` holds only what changed, new values)
  * `by` is the actor's id, null for the server key.
  */
-export const memberAdded = (actor: Actor, member: Member): NewEvent => ({
+export const memberAdded = (actor: Actor, member: Member, conversation: Conversation): NewEvent => ({
   type: 'member.added',
   actorId: actorIdOf(actor),
-  data: { member, by: actorIdOf(actor) },
+  data: { member, by: actorIdOf(actor), conversation },
 })
+
+/**
+ * `member.added` for each of `members`, just added (in this order) to `conv` as it was locked
+ * before: each carries the conversation as of its own event, so the member it brings in
+ * builds the conversation from it (seq and member count included).
+ */
+export async function memberAddedEvents(tx: Tx, actor: Actor, conv: ConversationRow, members: Member[]): Promise<NewEvent[]> {
+  if (!members.length) return []
+  const detail = await findEventConversation(tx, conv.id)
+  return members.map((m, i) => memberAdded(actor, m, eventConversationView(detail, conv.last_seq + i + 1, conv.member_count + i + 1)))
+}
 
 export const memberRemoved = (actor: Actor, memberId: string, reason: 'left' | 'removed'): NewEvent => ({
   type: 'member.removed',

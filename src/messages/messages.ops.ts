@@ -3,7 +3,8 @@ import { defineOp } from '../ops/define-op.js'
 import { forbidden, invalid, invalidField, notFound, ParleyError } from '../ops/errors.js'
 import { Input, ParticipantId, Seq, Uuid } from '../ops/schemas.js'
 import { isParticipant, type OpContext } from '../ops/context.js'
-import { loadConversationFor, postingRefusal } from '../conversations/access.js'
+import { loadConversationFor } from '../conversations/access.js'
+import { postingRefusal } from '../conversations/posting-rule.js'
 import { uuidv7, isUuid } from '../lib/ids.js'
 import { Message } from './messages.schemas.js'
 import { findReceipts } from '../reads/reads.sql.js'
@@ -29,7 +30,8 @@ export const sendMessageOp = defineOp({
     'same conversation) or a forward (`forwardOf`, a message id the caller may read; content defaults ' +
     'to the original’s), never both.',
   callers: ['user', 'agent'],
-  status: 201,
+  // A retry with the same clientMsgId finds the first message.
+  status: { created: 201, existing: 200 },
   input: Input({
     conversationId: Uuid(),
     content: Type.Optional(Type.String({ description: 'the text; optional only when forwarding' })),
@@ -103,8 +105,7 @@ export const sendMessageOp = defineOp({
         }
         throw err
       })
-    ctx.status = created ? 201 : 200
-    return toMessageView(message)
+    return { outcome: created ? ('created' as const) : ('existing' as const), data: toMessageView(message) }
   },
 })
 

@@ -1,5 +1,5 @@
 import type { Queryable } from '../store/db.js'
-import type { PostingVerdict } from '../conversations/access.js'
+import type { PostingVerdict } from '../conversations/posting-rule.js'
 import type { MessageRow } from './messages.sql.js'
 import type { EventData } from '../events/event-types.js'
 

@@ -4,15 +4,11 @@ import type { Config } from '../config.js'
 import type { EventSink } from '../events/event-sink.js'
 import type { SendQueue } from '../messages/send-queue.js'
 import type { Authenticator } from '../auth/authenticate.js'
+import type { RevocationReason } from '../realtime/session.js'
+import type { Actor } from './actor.js'
 
-/** Who is calling. The server key has no participant identity; users and agents do. */
-export type Actor =
-  | { kind: 'server' }
-  | { kind: 'user'; id: string }
-  | { kind: 'agent'; id: string; ownerId: string }
-
-export type CallerKind = Actor['kind']
-export type ParticipantActor = Exclude<Actor, { kind: 'server' }>
+// The caller's types live in actor.ts (no imports of its own); re-exported for the ops.
+export { isParticipant, type Actor, type CallerKind, type ParticipantActor } from './actor.js'
 
 /** Long-lived parts of one Parley node, built once by the composition root. */
 export interface Services {
@@ -30,9 +26,10 @@ export interface Realtime {
   /**
    * A participant's credential stopped being valid (deactivated, deleted, key rotated): every
    * node, this one before this returns, drops it from its authentication cache and closes the
-   * sockets of the participant and of the agents they own.
+   * sessions of the participant and of the agents they own. Each protocol adapter says the
+   * reason in its own terms (the native WebSocket: a close code).
    */
-  revoke(participantId: string, code: number, reason: string): void
+  revoke(participantId: string, reason: RevocationReason): void
   /** Fans a `typing` event out to the conversation's other connected members (starts throttled; `null` = stopped). */
   typing(conversationId: string, participantId: string, expiresAt: string | null): void
   /** Tells the conversation's other connected members how far a member has received (ephemeral). */
@@ -47,8 +44,4 @@ export interface OpContext {
   services: Services
   requestId: string
   log: Logger
-  /** Set by a handler whose success status depends on the outcome (201 created vs 200 found). */
-  status?: number
 }
-
-export const isParticipant = (a: Actor): a is ParticipantActor => a.kind !== 'server'

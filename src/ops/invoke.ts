@@ -1,4 +1,4 @@
-import type { AnyOp } from './define-op.js'
+import { successOf, type AnyOp } from './define-op.js'
 import type { Actor, OpContext, Services } from './context.js'
 import { forbidden } from './errors.js'
 import { validate } from './validate.js'
@@ -30,8 +30,7 @@ export async function invoke(op: AnyOp, { services, actor, requestId, input }: I
       return (log ??= services.log.child({ reqId: requestId, op: op.id }))
     },
   }
-  const result = await op.run(ctx, data as never)
-  return { data: result, status: ctx.status ?? op.status ?? 200 }
+  return successOf(op, await op.run(ctx, data as never))
 }
 
 const CALLER_NAMES = { server: 'the server key', user: 'a user token', agent: 'an agent key' } as const

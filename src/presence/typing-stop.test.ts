@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest'
 import { describeStores } from '../../test/harness.js'
 import { TestSocket } from '../../test/ws-client.js'
-import { validateEvent } from '../events/catalogue/index.js'
+import { validateEvent } from '../events/catalogue/validate.js'
 
 describeStores('typing stop', (h) => {
   it('fans out stopped: true at once, never absorbed, and lets the next start through', async () => {

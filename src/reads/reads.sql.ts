@@ -1,4 +1,5 @@
 import type { Queryable } from '../store/db.js'
+import { unreadCount } from './unread.sql.js'
 
 /**
  * Moves a member's read cursor forward, never back. Runs inside the conversation's row lock:
@@ -12,15 +13,12 @@ export async function advanceReadCursor(q: Queryable, conversationId: string, me
 }
 
 /**
- * Messages from others after `afterSeq`, not deleted: what the member has not read. Counted up
- * to 1000, like the unread counts of conversation views.
+ * Messages from others after `afterSeq`, not deleted: what the member has not read, counted
+ * as every unread count is (unread.sql.ts).
  */
 export async function countUnread(q: Queryable, conversationId: string, memberId: string, afterSeq: number): Promise<number> {
   const rows = await q.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM (
-       SELECT 1 FROM messages x
-        WHERE x.conversation_id = $1 AND x.seq > $3 AND x.sender_id <> $2 AND x.deleted_at IS NULL
-        LIMIT 1000) unread`,
+    `SELECT ${unreadCount({ conversationId: '$1::uuid', memberId: '$2::text', afterSeq: '$3::bigint' })}::int AS n`,
     [conversationId, memberId, afterSeq],
   )
   return rows[0].n

@@ -1,5 +1,6 @@
 import type { Queryable } from '../store/db.js'
 import { sharesPresence } from '../presence/presence.sql.js'
+import { MEMBER_MENTIONS, MEMBER_UNREAD } from '../reads/unread.sql.js'
 
 export interface MembershipPosition {
   conversation_id: string
@@ -19,16 +20,8 @@ export interface MembershipPosition {
 export async function listMembershipPositions(q: Queryable, memberId: string): Promise<MembershipPosition[]> {
   return q.query<MembershipPosition>(
     `SELECT m.conversation_id, c.type, c.last_seq, m.last_read_seq, ${sharesPresence('m', 'c')} AS shares_presence,
-            (SELECT count(*) FROM (
-               SELECT 1 FROM messages x
-                WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq
-                  AND x.sender_id <> m.member_id AND x.deleted_at IS NULL
-                LIMIT 1000) u) AS unread_count,
-            (SELECT count(*) FROM (
-               SELECT 1 FROM messages x
-                WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq
-                  AND x.sender_id <> m.member_id AND x.deleted_at IS NULL AND m.member_id = ANY (x.mentions)
-                LIMIT 1000) u) AS mention_count
+            ${MEMBER_UNREAD} AS unread_count,
+            ${MEMBER_MENTIONS} AS mention_count
        FROM members m JOIN conversations c ON c.id = m.conversation_id
       WHERE m.member_id = $1`,
     [memberId],

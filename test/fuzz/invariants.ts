@@ -4,7 +4,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv'
 import addFormatsImport from 'ajv-formats'
-import type { AnyOp } from '../../src/ops/define-op.js'
+import { successStatuses, type AnyOp } from '../../src/ops/define-op.js'
 import type { ErrorCode } from '../../src/ops/errors.js'
 import { CloseCode } from '../../src/protocol/frames.js'
 import type { Wire } from './wire.js'
@@ -62,7 +62,8 @@ const outputs = new WeakMap<AnyOp, ValidateFunction>()
 export function successViolation(res: Wire, op: AnyOp): string | undefined {
   if (!res.contentType.startsWith('application/json')) return `a success with content-type "${res.contentType}"`
   if (!res.isJson) return 'a success whose body is not JSON'
-  if (res.status !== 200 && res.status !== (op.status ?? 200)) return `success status ${res.status}; ${op.id} answers ${op.status ?? 200} (or 200)`
+  const statuses = successStatuses(op).map((s) => s.status)
+  if (res.status !== 200 && !statuses.includes(res.status)) return `success status ${res.status}; ${op.id} answers ${statuses.join(' or ')} (or 200)`
   let validate = outputs.get(op)
   if (!validate) outputs.set(op, (validate = ajv.compile(op.output)))
   if (!validate(res.json)) return `the answer does not match ${op.id}'s output schema: ${ajv.errorsText(validate.errors)}`

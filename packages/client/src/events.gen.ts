@@ -2,7 +2,7 @@
 // run `npm run gen:client`. A test fails when this file is stale.
 /* eslint-disable */
 
-/** `conversation.created` (durable): A conversation was created, with its first members. Emitted by create-conversation (a dm only when it is new). `conversation` is the view with no membership (the event goes to every member); `members` lists everyone it starts with. */
+/** `conversation.created` (durable): A conversation was created, with its first members. Emitted by create-conversation (a dm only when it is new). `conversation` is the view with no membership (the event goes to every member); `members` lists everyone it starts with: id, role, the stored right to post (`canPost`, before the group lock and archive apply), and kind, name and avatarUrl as the member view shows them, so a client builds the member list from this event alone. */
 export type ConversationCreatedData = {
   /** Example: { "id": "0190…", "type": "group", "name": "Launch", "memberCount": 3, "lastSeq": 17, "membership": { "role": "admin", "unreadCount": 2, … }, … } */
   conversation: {
@@ -93,7 +93,11 @@ export type ConversationCreatedData = {
   members: Array<{
     id: string
     role: "admin" | "member"
+    /** the stored right to post; the member view’s `canPost` also applies the lock */
     canPost: boolean
+    kind: "user" | "agent"
+    name: string
+    avatarUrl: string | null
   }>
 }
 
@@ -201,7 +205,7 @@ export type ConversationUpdatedData = {
   }
 }
 
-/** `member.added` (durable): A participant joined or was added. Emitted by add-members (one per member added) and join-conversation. `member` is the member view. */
+/** `member.added` (durable): A participant joined or was added. Emitted by add-members (one per member added) and join-conversation. `member` is the member view. `conversation` is the whole view as of this event (its `lastSeq` and `memberCount` included), with no membership, as `conversation.updated` carries it: the member brought in builds the conversation from it. */
 export type MemberAddedData = {
   /** Example: { "userId": "ada", "kind": "user", "name": "Ada", "role": "admin", "canPost": true, "joinedAt": "2025-01-02T03:04:05.678Z", "lastReadSeq": 17 } */
   member: {
@@ -218,6 +222,92 @@ export type MemberAddedData = {
     lastReadSeq: number
   }
   by: string | null
+  /** Example: { "id": "0190…", "type": "group", "name": "Launch", "memberCount": 3, "lastSeq": 17, "membership": { "role": "admin", "unreadCount": 2, … }, … } */
+  conversation: {
+    id: string
+    type: "dm" | "group" | "channel"
+    name: string | null
+    description: string | null
+    visibility: "public" | "private"
+    externalRef: string | null
+    /** free-form JSON object, at most 8192 bytes serialized */
+    metadata: Record<string, unknown>
+    settings: {
+      maxMembers: number
+      locked: boolean
+    }
+    agentId: string | null
+    /** dms only: the two participant ids */
+    participants?: Array<string>
+    createdBy: string | null
+    memberCount: number
+    /** seq of the conversation’s latest event */
+    lastSeq: number
+    lastActivityAt: string
+    archivedAt: string | null
+    createdAt: string
+    updatedAt: string
+    lastMessage: {
+      id: string
+      conversationId: string
+      /** position of the message.created event in the conversation */
+      seq: number
+      senderId: string
+      senderKind: "user" | "agent"
+      kind: "text" | "notice"
+      content: string
+      clientMsgId: string | null
+      createdAt: string
+      editedAt: string | null
+      deletedAt: string | null
+      replyToId: string | null
+      threadRootId: string | null
+      forwardOf: {
+        messageId: string
+        conversationId: string
+        senderId: string
+        senderKind: "user" | "agent"
+        createdAt: string
+      } | null
+      /** participants the message mentions */
+      mentions: Array<string>
+      /** emoji → how many reacted and whether the caller did */
+      reactions: Record<string, {
+          count: number
+          me: boolean
+        }>
+      attachments: Array<{
+        id: string
+        [key: string]: unknown
+      }>
+      linkPreviews: Array<{
+        url: string
+        [key: string]: unknown
+      }>
+      thread: {
+        replyCount: number
+        lastReplyAt: string | null
+      } | null
+    } | null
+    /** how the caller sees it: as a member, with the server key, as owner of a member agent (read-only), or as a public channel */
+    access: "member" | "server" | "agent_owner" | "public"
+    membership: {
+      role: "admin" | "member"
+      /** whether the caller may post now (role, lock, channel rights, archive) */
+      canPost: boolean
+      lastReadSeq: number
+      /** messages from others after lastReadSeq (capped at 1000) */
+      unreadCount: number
+      /** of those, the ones that mention the caller (capped at 1000) */
+      mentionCount: number
+      joinedAt: string
+      preferences: {
+        starred: boolean
+        muteUntil: string | null
+        notifyLevel: "all" | "mentions" | "none"
+      }
+    } | null
+  }
 }
 
 /** `member.removed` (durable): A participant left or was removed. Emitted by remove-members (`reason: "removed"`, one per member) and leave-conversation (`reason: "left"`). The removed member receives this event about themself, and nothing after it. */

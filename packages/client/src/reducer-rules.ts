@@ -1,14 +1,13 @@
 import type { Conversation, Message } from './events.js'
-import type { ConversationState, Member } from './reducer.js'
+import type { ConversationState, Member, Rights } from './state.js'
+
+export type { Rights } from './state.js'
 
 /**
  * The server's rules the reducer mirrors, kept apart so each can be compared with the server
- * code it copies: who may post (postingVerdict in src/conversations/access.ts) and what is
- * unread (the unread and mention counts of src/conversations/conversations.sql.ts).
+ * code it copies: who may post (postingVerdict in src/conversations/posting-rule.ts) and what is
+ * unread (the unread and mention counts of src/reads/unread.sql.ts).
  */
-
-/** Member id → stored posting right (the `can_post` column), as far as it is known. */
-export type Rights = Record<string, boolean>
 
 /** The server counts unread messages and mentions up to this many. */
 export const UNREAD_CAP = 1000

@@ -72,15 +72,55 @@ describe('reducer', () => {
     expect([c1(s).conversation.memberCount, c1(s).members!.map((m) => m.userId)]).toEqual([1, ['me']])
   })
 
-  it('conversation.created with me builds the view; members are named stale (no views in the event)', () => {
+  it('conversation.created with me builds the view and the member list from the event', () => {
     const view = { ...conv({ id: 'c2', type: 'dm', membership: null }), participants: undefined }
-    const s = applyEvent(initialState('me', []), ev(1, 'conversation.created', { conversation: view, members: [{ id: 'me', role: 'admin', canPost: true }, { id: 'ab', role: 'admin', canPost: true }] }, 'c2'))
+    const members = [
+      { id: 'me', role: 'admin', canPost: true, kind: 'user', name: 'Me', avatarUrl: null },
+      { id: 'ab', role: 'admin', canPost: true, kind: 'agent', name: 'Bot', avatarUrl: 'https://x/a.png' },
+    ]
+    const s = applyEvent(initialState('me', []), ev(1, 'conversation.created', { conversation: view, members }, 'c2'))
     expect(s.conversations.c2.conversation).toMatchObject({ participants: ['ab', 'me'], membership: { role: 'admin', canPost: true, joinedAt: T }, lastSeq: 1 })
-    expect(s.stale.map((x) => x.what)).toEqual(['members'])
-    expect(applyEvent(initialState('me', []), ev(1, 'conversation.created', { conversation: view, members: [{ id: 'x', role: 'admin', canPost: true }] }, 'c2')).conversations).toEqual({})
+    expect(s.conversations.c2.members).toEqual([
+      member('ab', { kind: 'agent', name: 'Bot', avatarUrl: 'https://x/a.png', role: 'admin' }),
+      member('me', { name: 'Me', role: 'admin' }),
+    ])
+    expect(s.stale).toEqual([])
+    expect(applyEvent(initialState('me', []), ev(1, 'conversation.created', { conversation: view, members: [{ ...members[0], id: 'x' }] }, 'c2')).conversations).toEqual({})
   })
 
-  it('member.added of me to an unknown conversation names it stale: the event has no conversation', () => {
+  it('conversation.created of a locked group lists members with their effective canPost', () => {
+    const view = conv({ id: 'c3', settings: { maxMembers: 100, locked: true }, membership: null })
+    const members = [
+      { id: 'ad', role: 'admin', canPost: true, kind: 'user', name: 'Ad', avatarUrl: null },
+      { id: 'me', role: 'member', canPost: true, kind: 'user', name: 'Me', avatarUrl: null },
+    ]
+    const s = applyEvent(initialState('me', []), ev(1, 'conversation.created', { conversation: view, members }, 'c3'))
+    expect(s.conversations.c3.members!.map((m) => [m.userId, m.canPost])).toEqual([['ad', true], ['me', false]])
+    expect(s.conversations.c3.conversation.membership!.canPost).toBe(false)
+  })
+
+  it('member.added of me builds the conversation from the event; other members are named stale', () => {
+    const view = conv({ id: 'c9', lastSeq: 4, memberCount: 3, membership: null })
+    const s = applyEvent(initialState('me', []), ev(4, 'member.added', { member: member('me', { joinedAt: '2025-02-01T00:00:00.000Z' }), by: 'bo', conversation: view }, 'c9'))
+    expect(s.conversations.c9.conversation).toEqual({
+      ...view,
+      membership: { role: 'member', canPost: true, lastReadSeq: 0, unreadCount: 0, mentionCount: 0, joinedAt: '2025-02-01T00:00:00.000Z', preferences: { starred: false, muteUntil: null, notifyLevel: 'all' } },
+    })
+    expect(s.conversations.c9.messages).toEqual([])
+    expect(s.stale).toEqual([{ conversationId: 'c9', what: 'members', why: expect.any(String) }])
+    // Alone in it: the member list is known too.
+    const alone = applyEvent(initialState('me', []), ev(2, 'member.added', { member: member('me'), by: null, conversation: { ...view, memberCount: 1 } }, 'c9'))
+    expect([alone.conversations.c9.members, alone.stale]).toEqual([[member('me')], []])
+  })
+
+  it('member.added of me to a conversation with history names its messages and counts stale', () => {
+    const view = conv({ id: 'c9', lastSeq: 8, memberCount: 1, lastMessage: msg(7, 'bo'), membership: null })
+    const s = applyEvent(initialState('me', []), ev(8, 'member.added', { member: member('me'), by: 'bo', conversation: view }, 'c9'))
+    expect(s.conversations.c9.messages).toBeUndefined()
+    expect(s.stale.map((x) => x.what).sort()).toEqual(['counts', 'messages'])
+  })
+
+  it('member.added of me without a conversation (an older server) names it stale', () => {
     const s = applyEvent(initialState('me', []), ev(4, 'member.added', { member: member('me'), by: 'bo' }, 'c9'))
     expect(s.stale).toEqual([{ conversationId: 'c9', what: 'conversation', why: expect.any(String) }])
   })

@@ -1,6 +1,8 @@
 import type { Conversation, Message } from './events.js'
-import type { ListConversationMembersOutput } from './ops.gen.js'
-import { canPostIn, learnRight, recount, withMemberCursor, type Rights } from './reducer-rules.js'
+import { canPostIn, learnRight, recount, withMemberCursor } from './reducer-rules.js'
+import type { ConversationState, Member, Rights } from './state.js'
+
+export type { ConversationState, Member } from './state.js'
 
 /**
  * The client-side state an app builds from what it fetches, and keeps current by applying
@@ -9,26 +11,6 @@ import { canPostIn, learnRight, recount, withMemberCursor, type Rights } from '.
  * event does not carry enough to know the result, the reducer does not guess: it names the
  * part in `stale`, and the app refetches it.
  */
-
-/** A member as list-conversation-members answers it. */
-export type Member = ListConversationMembersOutput['data'][number]
-
-export interface ConversationState {
-  /** The view as list-conversations answers it, with the viewer's `membership`. */
-  conversation: Conversation
-  /** Loaded messages, oldest first (list-messages' `data`); undefined when none were loaded. */
-  messages?: Message[]
-  /** list-messages' `page.hasBefore` for the loaded window: older messages exist beyond it. */
-  hasBefore?: boolean
-  /** Members, oldest membership first (list-conversation-members); undefined when not loaded. */
-  members?: Member[]
-  /**
-   * Stored posting rights learned so far (member id → can_post). Views only show the effective
-   * `canPost`, which archiving hides; this is what lets unarchiving a channel restore it.
-   * Derived, reducer-internal: not server state.
-   */
-  rights: Rights
-}
 
 /** Something the events could not bring; refetch it. */
 export interface Stale {
@@ -129,10 +111,20 @@ export function applyEvent(state: ClientState, e: ReducibleEvent): ClientState {
   }
 }
 
+/** A member as conversation.created lists it; servers before kind, name and avatarUrl sent only the first three. */
+interface CreatedMember {
+  id: string
+  role: 'admin' | 'member'
+  canPost: boolean
+  kind?: Member['kind']
+  name?: string
+  avatarUrl?: string | null
+}
+
 /** An event of a conversation not in the state: one that brings the viewer in, or one to refetch. */
 function applyToUnknown(state: ClientState, e: ReducibleEvent, data: Record<string, any>): ClientState {
   if (e.event === 'conversation.created') {
-    const members = (data.members ?? []) as { id: string; role: 'admin' | 'member'; canPost: boolean }[]
+    const members = (data.members ?? []) as CreatedMember[]
     const mine = members.find((m) => m.id === state.me)
     if (!mine) return state
     const view = data.conversation as Conversation
@@ -154,15 +146,59 @@ function applyToUnknown(state: ClientState, e: ReducibleEvent, data: Record<stri
         preferences: NEW_MEMBERSHIP_PREFERENCES,
       },
     }
-    const entry: ConversationState = { conversation, messages: [], hasBefore: false, rights }
-    // conversation.created lists members as { id, role, canPost }: no kind, name or avatarUrl.
-    return stale(put(state, entry), view.id, 'members', 'conversation.created does not carry the member views')
+    const views = members.every((m) => m.kind !== undefined && typeof m.name === 'string')
+      ? members.map((m): Member => ({
+          userId: m.id,
+          kind: m.kind!,
+          name: m.name!,
+          avatarUrl: m.avatarUrl ?? null,
+          role: m.role,
+          // The event lists the stored right; the member view shows the effective one.
+          canPost: canPostIn(view, m.role, m.canPost) ?? false,
+          joinedAt: view.createdAt,
+          lastReadSeq: 0,
+        })).sort(byJoined)
+      : undefined
+    const entry: ConversationState = { conversation, messages: [], hasBefore: false, rights, ...(views ? { members: views } : {}) }
+    return views ? put(state, entry) : stale(put(state, entry), view.id, 'members', 'conversation.created does not carry the member views')
   }
-  if (e.event === 'member.added' && data.member?.userId === state.me) {
-    return stale(state, e.conversationId, 'conversation', 'member.added does not carry the conversation')
-  }
+  if (e.event === 'member.added' && data.member?.userId === state.me) return joined(state, e, data.member as Member, data.conversation as Conversation | undefined)
   if (e.event === 'member.removed') return state
   return stale(state, e.conversationId, 'conversation', `${e.event} for a conversation not in the state`)
+}
+
+/**
+ * The viewer was added to (or joined) a conversation: it is built from the event's view (as of
+ * the event, no membership) and the viewer's member view. What the event cannot bring is named
+ * stale: earlier messages and their unread counts, and the other members' views.
+ */
+function joined(state: ClientState, e: ReducibleEvent, me: Member, view: Conversation | undefined): ClientState {
+  const id = e.conversationId
+  if (!view) return stale(state, id, 'conversation', 'member.added does not carry the conversation')
+  const rights: Rights = {}
+  learnRight(rights, view, me.userId, me.role, me.canPost)
+  const conversation: Conversation = {
+    ...view,
+    lastSeq: e.seq,
+    access: 'member',
+    membership: {
+      role: me.role,
+      canPost: me.canPost,
+      lastReadSeq: me.lastReadSeq,
+      unreadCount: 0,
+      mentionCount: 0,
+      joinedAt: me.joinedAt,
+      preferences: NEW_MEMBERSHIP_PREFERENCES,
+    },
+  }
+  const noHistory = !view.lastMessage
+  const alone = view.memberCount === 1
+  let next = put(state, { conversation, rights, ...(noHistory ? { messages: [], hasBefore: false } : {}), ...(alone ? { members: [me] } : {}) })
+  if (!noHistory) {
+    next = stale(next, id, 'messages', 'member.added does not carry the earlier messages')
+    next = stale(next, id, 'counts', 'the earlier messages are unread and not loaded')
+  }
+  return alone ? next : stale(next, id, 'members', 'member.added does not carry the other members')
 }
 
 function conversationUpdated(state: ClientState, entry: ConversationState, data: Record<string, any>): ClientState {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { describeStores } from '../../../test/harness.js'
 import { listEventsAfter } from '../event-log.sql.js'
-import { allEvents, durableEvents, ephemeralEvents, membershipEffect, validateEvent, type NewEvent } from './index.js'
+import { allEvents, durableEvents, ephemeralEvents, membershipEffect, type NewEvent } from './index.js'
+import { validateEvent } from './validate.js'
 import { exampleMember, exampleMessage } from './examples.js'
 
 describe('event catalogue', () => {

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { Metadata, Nullable, Timestamp } from '../../ops/schemas.js'
 import { Conversation, ConversationType, Role, Visibility } from '../../conversations/conversations.schemas.js'
+import { Member } from '../../members/members.schemas.js'
 import { defineEvent } from './define.js'
 import { AT, exampleConversation } from './examples.js'
 
@@ -30,11 +31,25 @@ export const conversationCreated = defineEvent({
   summary: 'A conversation was created, with its first members',
   description:
     'Emitted by create-conversation (a dm only when it is new). `conversation` is the view with no ' +
-    'membership (the event goes to every member); `members` lists everyone it starts with.',
+    'membership (the event goes to every member); `members` lists everyone it starts with: id, role, the ' +
+    'stored right to post (`canPost`, before the group lock and archive apply), and kind, name and avatarUrl ' +
+    'as the member view shows them, so a client builds the member list from this event alone.',
   data: Type.Object(
     {
       conversation: Conversation,
-      members: Type.Array(Type.Object({ id: Type.String(), role: Role, canPost: Type.Boolean() }, { additionalProperties: false })),
+      members: Type.Array(
+        Type.Object(
+          {
+            id: Type.String(),
+            role: Role,
+            canPost: Type.Boolean({ description: 'the stored right to post; the member view’s `canPost` also applies the lock' }),
+            kind: Member.properties.kind,
+            name: Member.properties.name,
+            avatarUrl: Member.properties.avatarUrl,
+          },
+          { additionalProperties: false },
+        ),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -42,12 +57,13 @@ export const conversationCreated = defineEvent({
     {
       conversation: exampleConversation,
       members: [
-        { id: 'ada', role: 'admin', canPost: true },
-        { id: 'bob', role: 'member', canPost: true },
+        { id: 'ada', role: 'admin', canPost: true, kind: 'user', name: 'Ada', avatarUrl: null },
+        { id: 'bob', role: 'member', canPost: true, kind: 'user', name: 'Bob', avatarUrl: null },
       ],
     },
   ],
   membership: (d) => ({ added: d.members.map((m) => m.id), removed: [] }),
+  conversationType: (d) => d.conversation.type,
 })
 
 /** A conversation's name, settings, archive state or type changed. */

@@ -29,6 +29,11 @@ export interface EventDefinition<T extends string = string, S extends TSchema = 
    * method (bivariant), so every entry fits the catalogue's plain `EventDefinition` list.
    */
   membership?(data: Static<S>): MembershipEffect
+  /**
+   * Only for events that state the type of their conversation (dm, group, channel): reads it,
+   * so that code which routes events (the real-time engine) never looks into a payload.
+   */
+  conversationType?(data: Static<S>): string | undefined
 }
 
 /**

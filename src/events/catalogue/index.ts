@@ -64,5 +64,10 @@ export function membershipEffect(event: { type: string; data: unknown }): Member
   return def?.membership ? def.membership(event.data as never) : NONE
 }
 
+/** The conversation type an event states (conversation.created does), as its catalogue entry declares; else undefined. */
+export function conversationTypeOf(event: { type: string; data: unknown }): string | undefined {
+  return byType.get(event.type)?.conversationType?.(event.data as never)
+}
+
 export type { EventDefinition, MembershipEffect } from './define.js'
-export { validateEvent } from './validate.js'
+// validateEvent is in validate.ts, which reads this list: importing it from there keeps the two acyclic.

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox'
 import { Nullable } from '../../ops/schemas.js'
-import { Role } from '../../conversations/conversations.schemas.js'
+import { Conversation, Role } from '../../conversations/conversations.schemas.js'
 import { Member } from '../../members/members.schemas.js'
 import { defineEvent } from './define.js'
-import { exampleMember } from './examples.js'
+import { exampleConversation, exampleMember } from './examples.js'
 
 const By = Nullable(Type.String({ description: 'who did it; null for the server key' }))
 
@@ -12,9 +12,19 @@ export const memberAdded = defineEvent({
   type: 'member.added',
   kind: 'durable',
   summary: 'A participant joined or was added',
-  description: 'Emitted by add-members (one per member added) and join-conversation. `member` is the member view.',
-  data: Type.Object({ member: Member, by: By }, { additionalProperties: false }),
-  examples: [{ member: exampleMember, by: 'ada' }],
+  description:
+    'Emitted by add-members (one per member added) and join-conversation. `member` is the member view. ' +
+    '`conversation` is the whole view as of this event (its `lastSeq` and `memberCount` included), with no ' +
+    'membership, as `conversation.updated` carries it: the member brought in builds the conversation from it.',
+  data: Type.Object(
+    {
+      member: Member,
+      by: By,
+      conversation: Conversation,
+    },
+    { additionalProperties: false },
+  ),
+  examples: [{ member: exampleMember, by: 'ada', conversation: { ...exampleConversation, memberCount: 2, lastSeq: 2 } }],
   membership: (d) => ({ added: [d.member.userId], removed: [] }),
 })
 
