@@ -125,13 +125,13 @@ const secs = (s: number) => Math.round(s * 1000)
 
 /**
  * What the server child gets besides HOST, PORT, PARLEY_DATA_DIR, PARLEY_SERVER_KEY,
- * DATABASE_URL and LOG_LEVEL=warn: the caller's other PARLEY_* knobs (batch size, pool size…),
+ * DATABASE_URL and LOG_LEVEL=warn: the caller's other PARLEY_* knobs (batch size, pool size…) and NATS_URL,
  * (--server-node-args go on the server's node command line instead).
  */
 export function serverEnv(opts: BenchOptions): Record<string, string> {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('PARLEY_') && v !== undefined && k !== 'PARLEY_DATA_DIR' && k !== 'PARLEY_SERVER_KEY') env[k] = v
+    if ((k.startsWith('PARLEY_') || k === 'NATS_URL') && v !== undefined && k !== 'PARLEY_DATA_DIR' && k !== 'PARLEY_SERVER_KEY') env[k] = v
   }
   return env
 }
