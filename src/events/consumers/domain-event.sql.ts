@@ -1,6 +1,6 @@
 import type { Queryable } from '../../store/db.js'
 
-/** Types of conversations by id ('dm' | 'group' | 'channel'); immutable, so callers cache them. */
+/** Types of conversations by id (dm, group, channel) now; convert-conversation changes them. */
 export async function conversationTypes(q: Queryable, ids: string[]): Promise<Map<string, string>> {
   const rows = await q.query<{ id: string; type: string }>('SELECT id, type FROM conversations WHERE id = ANY ($1::uuid[])', [ids])
   return new Map(rows.map((r) => [r.id, r.type]))

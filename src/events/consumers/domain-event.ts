@@ -1,5 +1,6 @@
 import type { Queryable } from '../../store/db.js'
 import type { StoredEvent } from '../event-types.js'
+import type { ConsumerEvent } from './consumers.sql.js'
 import { conversationTypes, participantKinds } from './domain-event.sql.js'
 
 /** A durable event as other systems see it on the JetStream stream (docs/domain-events.md). */
@@ -19,29 +20,34 @@ export interface DomainEvent {
 
 export const domainEventId = (e: Pick<StoredEvent, 'conversationId' | 'seq'>) => `${e.conversationId}:${e.seq}`
 
-/** Conversation types and participant kinds never change, so a bounded cache serves them. */
+/** Participant kinds never change, so a bounded cache serves them. */
 const CACHE_MAX = 50_000
 
-/** Turns stored events into domain events; looks up (and caches) what the log does not hold. */
+/**
+ * Turns stored events into domain events. What the log does not hold comes with the event when
+ * the runner read it (`conversationType`, `actorKind`: one query, no look-up); otherwise it is
+ * looked up. A conversation's type is not cached: convert-conversation changes it.
+ */
 export function domainEvents(db: Queryable) {
-  const convTypes = new Map<string, string>()
   const kinds = new Map<string, string>()
-  const remember = (cache: Map<string, string>, found: Map<string, string>) => {
-    if (cache.size + found.size > CACHE_MAX) cache.clear()
-    for (const [k, v] of found) cache.set(k, v)
-  }
-  return async (events: StoredEvent[]): Promise<DomainEvent[]> => {
-    const missingConvs = [...new Set(events.map((e) => e.conversationId))].filter((id) => !convTypes.has(id))
-    if (missingConvs.length) remember(convTypes, await conversationTypes(db, missingConvs))
-    const missingActors = [...new Set(events.map((e) => e.actorId).filter((id): id is string => id !== null))].filter((id) => !kinds.has(id))
-    if (missingActors.length) remember(kinds, await participantKinds(db, missingActors))
+  return async (events: ConsumerEvent[]): Promise<DomainEvent[]> => {
+    const missingConvs = [...new Set(events.filter((e) => e.conversationType === undefined).map((e) => e.conversationId))]
+    const convTypes = missingConvs.length ? await conversationTypes(db, missingConvs) : new Map<string, string>()
+    const missingActors = [
+      ...new Set(events.filter((e) => e.actorKind === undefined && e.actorId !== null && !kinds.has(e.actorId)).map((e) => e.actorId as string)),
+    ]
+    if (missingActors.length) {
+      const found = await participantKinds(db, missingActors)
+      if (kinds.size + found.size > CACHE_MAX) kinds.clear()
+      for (const [k, v] of found) kinds.set(k, v)
+    }
     return events.map((e) => ({
       id: domainEventId(e),
       type: e.type,
       conversationId: e.conversationId,
-      conversationType: convTypes.get(e.conversationId) ?? 'unknown',
+      conversationType: e.conversationType ?? convTypes.get(e.conversationId) ?? 'unknown',
       seq: e.seq,
-      actor: e.actorId === null ? null : { id: e.actorId, kind: kinds.get(e.actorId) ?? 'unknown' },
+      actor: e.actorId === null ? null : { id: e.actorId, kind: e.actorKind ?? kinds.get(e.actorId) ?? 'unknown' },
       occurredAt: e.createdAt,
       data: e.data,
     }))

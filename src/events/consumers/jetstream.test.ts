@@ -82,6 +82,20 @@ for (const kind of storeKinds) {
       expect(info.config).toMatchObject({ subjects: [`${prefix}>`], storage: 'file', retention: 'limits', max_age: 3_600_000 * 1_000_000 })
     })
 
+    it('reports the conversation type as it is when the event is read: a group converted to a channel', async () => {
+      const [a] = await h.users(1)
+      const conv = await h.ok('create-conversation', { type: 'group', name: 'conv', members: [] }, a.token)
+      await h.ok('send-message', { conversationId: conv.id, content: 'as a group' }, a.token)
+      await waitForStream(nats.url, stream, (g) => streamSeqs(g, conv.id).length === 2)
+      await h.ok('convert-conversation', { id: conv.id }, a.token)
+      const m = await h.ok('send-message', { conversationId: conv.id, content: 'as a channel' }, a.token)
+      const got = await waitForStream(nats.url, stream, (g) => streamSeqs(g, conv.id).includes(m.seq))
+      const mine = got.filter((x) => x.event.conversationId === conv.id)
+      expect(mine.find((x) => x.event.seq === 2)!.event.conversationType).toBe('group')
+      expect(mine.find((x) => x.event.seq === m.seq)!.event.conversationType).toBe('channel')
+      expect(mine.find((x) => x.event.seq === m.seq)!.event.actor).toEqual({ id: a.id, kind: 'user' })
+    })
+
     it(`rides out a NATS outage (${OUTAGE_MS} ms): what committed meanwhile follows, once and in order`, async () => {
       const [a] = await h.users(1)
       const conv = await h.ok('create-conversation', { type: 'group', name: 'outage', members: [] }, a.token)

@@ -54,6 +54,9 @@ export async function openJetStreamPublisher(opts: JetStreamPublisherOptions): P
       timeout: 5_000,
       pingInterval: 10_000,
       maxPingOut: 2,
+      // Otherwise every request (each publish) builds two Errors up front for their stack
+      // traces: about 7 % of the server's CPU under load, for a stack nobody reads.
+      noAsyncTraces: true,
     })
   } catch (err) {
     throw new Error(`cannot connect to NATS at ${redactNatsUrl(opts.natsUrl)}: ${(err as Error).message}`, { cause: err })

@@ -1,9 +1,7 @@
 import type { Logger } from 'pino'
 import type { Db } from '../../store/db.js'
 import type { EventSink } from '../event-sink.js'
-import type { StoredEvent } from '../event-types.js'
-import { listEventsAfter } from '../event-log.sql.js'
-import { acquireLease, lowestPendingTx, pendingConversations, recordFailure, releaseLease, savePosition, saveWatermark, snapshotXmin } from './consumers.sql.js'
+import { acquireLease, consumerEventsAfter, lowestPendingTx, recordFailure, releaseLease, savePass, savePosition, startPass, type ConsumerEvent } from './consumers.sql.js'
 import { noLagReporter, type LagReporter } from './lag-metrics.js'
 
 /** A named, durable consumer of the event log (docs/event-log.md, "Consumers"). */
@@ -13,9 +11,10 @@ export interface ConsumerDefinition {
   /**
    * Handles events of ONE conversation, in seq order, continuing where the last successful call
    * of that conversation ended. Throwing keeps the position: the same events come again later.
-   * At least once: after a crash or a takeover a batch may come again.
+   * At least once: after a crash or a takeover a batch may come again. Each event also carries
+   * its conversation's current type and its actor's kind (read with it).
    */
-  handle(events: StoredEvent[]): Promise<void>
+  handle(events: ConsumerEvent[]): Promise<void>
   /** Tries of one event before it is recorded in consumer_failures and skipped (default 10). */
   maxAttempts?: number
   /**
@@ -46,6 +45,8 @@ export interface RunnerOptions {
 
 /** Conversations looked at per pass; with more pending, the watermark waits for the next pass. */
 const DISCOVERY_LIMIT = 1_000
+/** Events read with discovery, in all (fewer per conversation when many are pending). */
+const PREFETCH_EVENTS = 5_000
 
 interface Failing {
   seq: number
@@ -186,14 +187,23 @@ export class ConsumerRunner {
     }
   }
 
-  /** One pass: find conversations with unhandled events, drain each, then move the watermark. */
+  /**
+   * One pass: find conversations with unhandled events, drain each, then move the watermark.
+   * Two statements when nothing is behind: discovery reads xmin and the first events of every
+   * pending conversation at once; one fenced write saves the positions of the pass together
+   * with the watermark.
+   */
   private async pass(): Promise<void> {
-    const { db } = this.opts
+    const { db, node } = this.opts
     const name = this.def.name
-    // xmin first: every transaction below it had finished before discovery's snapshot was taken.
-    const xmin = await snapshotXmin(db)
-    const pending = await pendingConversations(db, name, this.watermark, DISCOVERY_LIMIT)
-    const outcomes = await mapLimit(pending, this.def.concurrency ?? 8, (p) => this.drain(p.conversationId, p.position))
+    const batchSize = this.def.batchSize ?? 100
+    // Conversations retrying one event at a time, or backing off, are read by drain itself.
+    const exclude = [...new Set([...this.failing.keys(), ...this.singleUntil.keys()])]
+    const start = await startPass(db, name, this.watermark, DISCOVERY_LIMIT, { batchSize, maxEvents: PREFETCH_EVENTS, exclude })
+    const { xmin, pending } = start
+    const outcomes = await mapLimit(pending, this.def.concurrency ?? 8, (p) =>
+      this.drain(p.conversationId, p.position, start.events.get(p.conversationId), start.perConversation),
+    )
     let lagEvents = 0
     let oldest = Infinity
     pending.forEach((p, i) => {
@@ -202,36 +212,59 @@ export class ConsumerRunner {
       lagEvents += Math.max(0, p.head - o.position)
       oldest = Math.min(oldest, p.oldest.getTime())
     })
-    if (!this.isOwner) return
-    this.lag.report(name, lagEvents, Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : 0)
-    if (pending.length >= DISCOVERY_LIMIT || outcomes.some((o) => o.error)) return
-    // A conversation left with unhandled events (backing off) keeps the watermark at or below
-    // the lowest transaction among them, so that a new owner finds it again.
-    let next = BigInt(xmin)
-    for (let i = 0; i < pending.length; i++) {
-      if (!outcomes[i].blocked) continue
-      const tx = await lowestPendingTx(db, pending[i].conversationId, outcomes[i].position)
-      if (tx !== null && BigInt(tx) < next) next = BigInt(tx)
+    const positions = outcomes.filter((o) => o.unsaved).map((o) => ({ conversationId: o.conversationId, seq: o.position }))
+    let watermark: bigint | null = null
+    if (this.isOwner) {
+      this.lag.report(name, lagEvents, Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : 0)
+      if (pending.length < DISCOVERY_LIMIT && !outcomes.some((o) => o.error)) {
+        // A conversation left with unhandled events (backing off) keeps the watermark at or
+        // below the lowest transaction among them, so that a new owner finds it again.
+        let next = BigInt(xmin)
+        for (let i = 0; i < pending.length; i++) {
+          if (!outcomes[i].blocked) continue
+          const tx = await lowestPendingTx(db, pending[i].conversationId, outcomes[i].position)
+          if (tx !== null && BigInt(tx) < next) next = BigInt(tx)
+        }
+        if (next > BigInt(this.watermark)) watermark = next
+      }
     }
-    if (next <= BigInt(this.watermark)) return
-    if (await saveWatermark(db, name, this.opts.node, next.toString())) this.watermark = next.toString()
-    else this.lost()
+    // Positions handled are written even when the watermark stays (the write is fenced).
+    if (!positions.length && watermark === null) return
+    if (await savePass(db, name, node, positions, watermark === null ? null : watermark.toString())) {
+      if (watermark !== null) this.watermark = watermark.toString()
+    } else this.lost()
   }
 
-  /** Handles one conversation up to its end, or until its handler fails. */
-  private async drain(conversationId: string, position: number): Promise<{ position: number; blocked: boolean; error?: unknown }> {
+  /**
+   * Handles one conversation up to its end, or until its handler fails. `first`: its events
+   * read with discovery (`perRead` at most). The position after the last batch is left to the
+   * pass's one write (`unsaved`); one the drain goes on from is saved at once.
+   */
+  private async drain(
+    conversationId: string,
+    position: number,
+    first: ConsumerEvent[] | undefined,
+    perRead: number,
+  ): Promise<{ conversationId: string; position: number; blocked: boolean; unsaved?: boolean; error?: unknown }> {
     const { db, node } = this.opts
     const batchSize = this.def.batchSize ?? 100
     let pos = position
+    let prefetched = first
     try {
       const waiting = this.failing.get(conversationId)
-      if (waiting && waiting.dueAt > Date.now()) return { position: pos, blocked: true }
+      if (waiting && waiting.dueAt > Date.now()) return { conversationId, position: pos, blocked: true }
       while (this.isOwner && !this.closed) {
         // After a batch failed, its events go one at a time, so that the event at fault is the
         // one retried, counted and, in the end, skipped.
         const single = (this.singleUntil.get(conversationId) ?? 0) > pos
-        const events = await listEventsAfter(db, conversationId, pos, single ? 1 : batchSize)
-        if (!events.length) return { position: pos, blocked: false }
+        let events: ConsumerEvent[]
+        let limit = single ? 1 : batchSize
+        if (prefetched && !single) {
+          events = prefetched
+          limit = perRead
+        } else events = await consumerEventsAfter(db, conversationId, pos, limit)
+        prefetched = undefined
+        if (!events.length) return { conversationId, position: pos, blocked: false }
         try {
           await this.def.handle(events)
         } catch (err) {
@@ -245,7 +278,7 @@ export class ConsumerRunner {
           if (f.attempts >= (this.def.maxAttempts ?? 10)) {
             this.opts.log.error({ err, consumer: this.def.name, conversationId, seq: first.seq, attempts: f.attempts }, 'consumer: event failed, skipped')
             const failure = { conversationId, seq: first.seq, type: first.type, attempts: f.attempts, error: errorText(err) }
-            if (!(await recordFailure(db, this.def.name, node, failure))) return this.lostDuring(pos)
+            if (!(await recordFailure(db, this.def.name, node, failure))) return this.lostDuring(conversationId, pos)
             this.failing.delete(conversationId)
             pos = first.seq
             continue
@@ -254,23 +287,25 @@ export class ConsumerRunner {
           this.failing.set(conversationId, f)
           const level = f.tries === 1 ? 'warn' : 'debug'
           this.opts.log[level]({ err, consumer: this.def.name, conversationId, seq: first.seq, tries: f.tries }, 'consumer: handler failed, will retry')
-          return { position: pos, blocked: true }
+          return { conversationId, position: pos, blocked: true }
         }
         const last = events[events.length - 1].seq
-        if (!(await savePosition(db, this.def.name, node, conversationId, last))) return this.lostDuring(pos)
-        pos = last
         this.failing.delete(conversationId)
-        if (!single && events.length < batchSize) return { position: pos, blocked: false }
+        if (this.singleUntil.has(conversationId) && last >= this.singleUntil.get(conversationId)!) this.singleUntil.delete(conversationId)
+        // The end of the conversation: its position goes with the pass's one write.
+        if (!single && events.length < limit) return { conversationId, position: last, blocked: false, unsaved: true }
+        if (!(await savePosition(db, this.def.name, node, conversationId, last))) return this.lostDuring(conversationId, pos)
+        pos = last
       }
-      return { position: pos, blocked: true }
+      return { conversationId, position: pos, blocked: true }
     } catch (error) {
-      return { position: pos, blocked: true, error }
+      return { conversationId, position: pos, blocked: true, error }
     }
   }
 
-  private lostDuring(position: number) {
+  private lostDuring(conversationId: string, position: number) {
     this.lost()
-    return { position, blocked: true }
+    return { conversationId, position, blocked: true }
   }
 
   private backoffMs(tries: number): number {
