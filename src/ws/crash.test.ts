@@ -1,43 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { createTestDatabase } from '../../test/harness.js'
 import { TestSocket } from '../../test/ws-client.js'
+import type { ChildProcess } from 'node:child_process'
+import { post, startNodeProcess } from '../../test/node-process.js'
 
 const ready = process.env.PARLEY_TEST_DATABASE_URL && process.env.PARLEY_TEST_NATS_URL
 
-/** One Parley node in its own process (as `npm start` runs it, from source through tsx). */
-async function startNode(env: Record<string, string>): Promise<{ proc: ChildProcess; url: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'parley-crash-'))
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: '0', PARLEY_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  proc.on('exit', () => rmSync(dataDir, { recursive: true, force: true }))
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    const t = setTimeout(() => reject(new Error(`node did not start: ${out}`)), 30_000)
-    proc.stdout!.on('data', (d) => {
-      out += d
-      const m = /listening on (http:\/\/\S+)/.exec(out)
-      if (m) {
-        clearTimeout(t)
-        resolve(m[1])
-      }
-    })
-    proc.stderr!.on('data', (d) => (out += d))
-    proc.on('exit', (code) => reject(new Error(`node exited (${code}): ${out}`)))
-  })
-  return { proc, url }
-}
-
-async function post(url: string, path: string, token: string, body: unknown) {
-  const res = await fetch(url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
-  return { status: res.status, body: await res.json() }
-}
+const startNode = startNodeProcess
 
 describe.runIf(ready)('a node killed with SIGKILL mid-burst', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>
