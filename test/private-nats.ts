@@ -8,20 +8,29 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from './ports.js'
 
 export const natsServerBin = ['/usr/sbin', '/usr/local/bin', '/usr/bin', ...(process.env.PATH ?? '').split(':')]
   .map((dir) => join(dir, 'nats-server'))
   .find((p) => existsSync(p))
+
+export interface PrivateNatsOptions {
+  /** Run with JetStream (default true). */
+  jetstream?: boolean
+  /** How `stop()` ends the server: SIGKILL (default) as when the machine dies, SIGTERM for a clean shutdown. */
+  stopSignal?: 'SIGKILL' | 'SIGTERM'
+}
 
 export class PrivateNats {
   private proc: ChildProcess | undefined
   private constructor(
     readonly port: number,
     private readonly dir: string,
+    private readonly opts: Required<PrivateNatsOptions>,
   ) {}
 
-  static async start(): Promise<PrivateNats> {
-    const s = new PrivateNats(await freePort(), mkdtempSync(join(tmpdir(), 'parley-nats-')))
+  static async start(opts: PrivateNatsOptions = {}): Promise<PrivateNats> {
+    const s = new PrivateNats(await freePort(), mkdtempSync(join(tmpdir(), 'parley-nats-')), { jetstream: true, stopSignal: 'SIGKILL', ...opts })
     await s.start()
     return s
   }
@@ -31,7 +40,8 @@ export class PrivateNats {
   }
 
   async start(): Promise<void> {
-    this.proc = spawn(natsServerBin!, ['-js', '-sd', this.dir, '-a', '127.0.0.1', '-p', String(this.port)], { stdio: 'ignore' })
+    const js = this.opts.jetstream ? ['-js', '-sd', this.dir] : []
+    this.proc = spawn(natsServerBin!, [...js, '-a', '127.0.0.1', '-p', String(this.port)], { stdio: 'ignore' })
     const deadline = Date.now() + 10_000
     while (!(await accepts(this.port))) {
       if (Date.now() > deadline) throw new Error(`nats-server did not start on ${this.port}`)
@@ -39,31 +49,21 @@ export class PrivateNats {
     }
   }
 
-  /** SIGKILL: no goodbye to the clients, as when the machine dies. */
+  /** Ends the server with the configured signal (SIGKILL: no goodbye to the clients). */
   async stop(): Promise<void> {
     const p = this.proc
     this.proc = undefined
     if (!p || p.exitCode !== null) return
     const exited = new Promise((r) => p.once('exit', r))
-    p.kill('SIGKILL')
+    p.kill(this.opts.stopSignal)
     await exited
   }
 
+  /** Stops it and removes its store. */
   async destroy(): Promise<void> {
     await this.stop()
     rmSync(this.dir, { recursive: true, force: true })
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
 }
 
 function accepts(port: number): Promise<boolean> {

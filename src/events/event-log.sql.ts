@@ -44,7 +44,8 @@ export async function insertEvents(q: Queryable, events: StoredEvent[]): Promise
   )
 }
 
-interface EventRow {
+/** An events row as read; `toStoredEvent` turns it into the event (other readers of the log extend it). */
+export interface EventRow {
   conversation_id: string
   seq: number
   type: StoredEvent['type']
@@ -53,7 +54,7 @@ interface EventRow {
   created_at: Date
 }
 
-const toStoredEvent = (r: EventRow): StoredEvent => ({
+export const toStoredEvent = (r: EventRow): StoredEvent => ({
   conversationId: r.conversation_id,
   seq: r.seq,
   type: r.type,

@@ -5,17 +5,10 @@
  * nats-server binary is installed.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import net from 'node:net'
-import { join } from 'node:path'
 import { connect } from '@nats-io/transport-node'
 import { NatsBus } from './nats-bus.js'
 import { collector, recordingLog, testNatsUrl, waitFor } from './test-fixtures.js'
-
-const natsServerBin = ['/usr/sbin', '/usr/local/bin', '/usr/bin', ...(process.env.PATH ?? '').split(':')]
-  .map((dir) => join(dir, 'nats-server'))
-  .find((p) => existsSync(p))
+import { natsServerBin, PrivateNats } from '../../../test/private-nats.js'
 
 const opened: Array<{ close(): Promise<void> }> = []
 afterEach(async () => {
@@ -51,68 +44,12 @@ describe.skipIf(!testNatsUrl)('NatsBus on the shared NATS', () => {
   })
 })
 
-/** A nats-server of our own, which the test may stop and start on the same port. */
-class PrivateNats {
-  private proc: ChildProcess | undefined
-  private constructor(readonly port: number) {}
-
-  static async start(): Promise<PrivateNats> {
-    const s = new PrivateNats(await freePort())
-    await s.start()
-    return s
-  }
-
-  get url() {
-    return `nats://127.0.0.1:${this.port}`
-  }
-
-  async start(): Promise<void> {
-    this.proc = spawn(natsServerBin!, ['-a', '127.0.0.1', '-p', String(this.port)], { stdio: 'ignore' })
-    const deadline = Date.now() + 10_000
-    while (!(await accepts(this.port))) {
-      if (Date.now() > deadline) throw new Error(`nats-server did not start on ${this.port}`)
-      await new Promise((r) => setTimeout(r, 10))
-    }
-  }
-
-  async stop(): Promise<void> {
-    const p = this.proc
-    this.proc = undefined
-    if (!p || p.exitCode !== null) return
-    const exited = new Promise((r) => p.once('exit', r))
-    p.kill('SIGTERM')
-    await exited
-  }
-
-  close() {
-    return this.stop()
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1')
-    s.once('connect', () => (s.destroy(), resolve(true)))
-    s.once('error', () => resolve(false))
-  })
-}
-
 describe.skipIf(!testNatsUrl || !natsServerBin)('NatsBus through a NATS outage', () => {
   let server: PrivateNats
   beforeAll(async () => {
-    server = await PrivateNats.start()
-    return () => server.close()
+    // A plain NATS, stopped cleanly: what the bus must ride out is the server going away.
+    server = await PrivateNats.start({ jetstream: false, stopSignal: 'SIGTERM' })
+    return () => server.destroy()
   })
 
   const fast = { reconnectBaseMs: 10, reconnectMaxMs: 50 }

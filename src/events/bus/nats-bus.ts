@@ -1,7 +1,7 @@
 import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node'
 import type { Bus, BusHandler, BusLog } from './bus.js'
 import { checkSubject, normalizePrefix } from './subjects.js'
-import { parseNatsUrl, redactNatsUrl } from './nats-url.js'
+import { natsServerOptions, parseNatsUrl, redactNatsUrl } from './nats-url.js'
 
 export interface NatsBusOptions {
   /** NATS_URL: `nats://host:4222`, several comma separated, credentials allowed (nats-url.ts). */
@@ -92,11 +92,7 @@ export class NatsBus implements Bus {
     let nc: NatsConnection
     try {
       nc = await connect({
-        servers: target.servers,
-        user: target.user,
-        pass: target.pass,
-        token: target.token,
-        ...(target.tls ? { tls: {} } : {}),
+        ...natsServerOptions(target),
         name: options.name ?? 'parley',
         maxReconnectAttempts: -1,
         reconnectDelayHandler: () => delay(),

@@ -40,6 +40,11 @@ export function parseNatsUrl(natsUrl: string): NatsTarget {
   return target
 }
 
+/** The server and credential options of `connect()` for a target: what every connection of a node shares. */
+export function natsServerOptions(target: NatsTarget) {
+  return { servers: target.servers, user: target.user, pass: target.pass, token: target.token, ...(target.tls ? { tls: {} } : {}) }
+}
+
 /** The URL with any credentials replaced, fit for logs and errors. */
 export function redactNatsUrl(natsUrl: string): string {
   return natsUrl.replace(/\/\/[^@/,]*@/g, '//[redacted]@')

@@ -1,5 +1,6 @@
 import type { Db, Queryable } from '../../store/db.js'
 import type { StoredEvent } from '../event-types.js'
+import { toStoredEvent, type EventRow } from '../event-log.sql.js'
 
 /**
  * SQL of durable consumers (migration 0004). Transaction ids (xid8) travel as text: they are
@@ -29,12 +30,6 @@ export async function releaseLease(db: Queryable, name: string, owner: string): 
   await db.query('UPDATE consumers SET owner = NULL, lease_until = NULL WHERE name = $1 AND owner = $2', [name, owner])
 }
 
-/** The lowest transaction id still in progress: every id below it has committed or aborted. */
-export async function snapshotXmin(db: Queryable): Promise<string> {
-  const rows = await db.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin')
-  return rows[0].xmin
-}
-
 export interface PendingConversation {
   conversationId: string
   position: number
@@ -43,52 +38,23 @@ export interface PendingConversation {
 }
 
 /**
- * Conversations with events written at or after `watermark` that the consumer has not handled.
- * Not bounded above by xmin: what is visible is read at once (a commit of a long transaction
- * elsewhere does not delay the others); the watermark is what only moves up to xmin.
- */
-export async function pendingConversations(db: Queryable, name: string, watermark: string, limit: number): Promise<PendingConversation[]> {
-  const rows = await db.query<{ conversation_id: string; position: number; head: number; oldest: Date }>(
-    `SELECT e.conversation_id, coalesce(p.seq, 0) AS position, max(e.seq) AS head, min(e.created_at) AS oldest
-       FROM events e
-       LEFT JOIN consumer_positions p ON p.consumer = $1 AND p.conversation_id = e.conversation_id
-      WHERE e.tx >= $2::xid8 AND e.seq > coalesce(p.seq, 0)
-      GROUP BY e.conversation_id, p.seq
-      ORDER BY min(e.created_at)
-      LIMIT $3`,
-    [name, watermark, limit],
-  )
-  return rows.map((r) => ({ conversationId: r.conversation_id, position: r.position, head: r.head, oldest: r.oldest }))
-}
-
-/**
  * A stored event with what the log does not hold but a consumer may want (the domain-event
  * envelope): the conversation's type now (convert-conversation changes it) and the actor's kind,
  * both read in the same query as the event.
  */
 export interface ConsumerEvent extends StoredEvent {
-  conversationType?: string
-  actorKind?: string | null
+  conversationType: string
+  /** null when the server key acted as itself. */
+  actorKind: string | null
 }
 
-interface ConsumerEventRow {
-  conversation_id: string
-  seq: number
-  type: StoredEvent['type']
-  actor_id: string | null
-  data: Record<string, unknown>
-  created_at: Date
+interface ConsumerEventRow extends EventRow {
   conversation_type: string | null
   actor_kind: string | null
 }
 
 const toConsumerEvent = (r: ConsumerEventRow): ConsumerEvent => ({
-  conversationId: r.conversation_id,
-  seq: r.seq,
-  type: r.type,
-  actorId: r.actor_id,
-  data: r.data,
-  createdAt: r.created_at.toISOString(),
+  ...toStoredEvent(r),
   conversationType: r.conversation_type ?? 'unknown',
   actorKind: r.actor_id === null ? null : (r.actor_kind ?? 'unknown'),
 })
@@ -117,8 +83,10 @@ export interface PassStart {
 }
 
 /**
- * The start of a pass in ONE statement, one snapshot: its xmin, discovery (as
- * `pendingConversations`), and the first events after each pending conversation's position
+ * The start of a pass in ONE statement, one snapshot: its xmin, discovery (the
+ * conversations with events written at or after `watermark` that the consumer has not handled;
+ * not bounded above by xmin, so a long transaction elsewhere delays no one: only the watermark
+ * moves no further than xmin), and the first events after each pending conversation's position
  * (not for those in `exclude`), at most `batchSize` each and about `maxEvents` in all. xmin and
  * discovery come from the same snapshot: every transaction below xmin had finished when it
  * was taken, so their events are visible to this very discovery.

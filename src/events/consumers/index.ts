@@ -26,7 +26,6 @@ export async function startNodeConsumers(opts: { config: Config; db: Db; events:
   const closers: Array<() => Promise<void>> = []
   if (config.natsUrl && config.eventsPublish) {
     const publisher = await openJetStreamPublisher({
-      db: opts.db,
       natsUrl: config.natsUrl,
       log: opts.log,
       stream: config.eventsStream,

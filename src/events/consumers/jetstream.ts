@@ -1,14 +1,12 @@
 import type { Logger } from 'pino'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamClient } from '@nats-io/jetstream'
-import type { Db } from '../../store/db.js'
-import { parseNatsUrl, redactNatsUrl } from '../bus/nats-url.js'
+import { natsServerOptions, parseNatsUrl, redactNatsUrl } from '../bus/nats-url.js'
 import { ParleyError } from '../../ops/errors.js'
-import { domainEvents } from './domain-event.js'
+import { toDomainEvent } from './domain-event.js'
 import type { ConsumerDefinition } from './runner.js'
 
 export interface JetStreamPublisherOptions {
-  db: Db
   natsUrl: string
   log: Logger
   /** Stream name (PARLEY_EVENTS_STREAM, default PARLEY_EVENTS). */
@@ -43,11 +41,7 @@ export async function openJetStreamPublisher(opts: JetStreamPublisherOptions): P
   let nc: NatsConnection
   try {
     nc = await connect({
-      servers: target.servers,
-      user: target.user,
-      pass: target.pass,
-      token: target.token,
-      ...(target.tls ? { tls: {} } : {}),
+      ...natsServerOptions(target),
       name: opts.name ?? 'parley-jetstream',
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
@@ -63,7 +57,6 @@ export async function openJetStreamPublisher(opts: JetStreamPublisherOptions): P
   }
   const timeout = opts.publishTimeoutMs ?? 2_000
   const js: JetStreamClient = jetstream(nc, { timeout })
-  const toDomain = domainEvents(opts.db)
   let ready: Promise<void> | undefined
 
   /** Creates the stream when it is missing; an existing stream is left as it is configured. */
@@ -102,7 +95,7 @@ export async function openJetStreamPublisher(opts: JetStreamPublisherOptions): P
         throw err
       })
       await ready
-      for (const e of await toDomain(events)) {
+      for (const e of events.map(toDomainEvent)) {
         const payload = JSON.stringify(e)
         if (Buffer.byteLength(payload) > maxPayload()) throw new ParleyError('payload_too_large', `event ${e.id} is larger than NATS's max_payload`)
         try {
