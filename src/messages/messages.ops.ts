@@ -8,12 +8,12 @@ import { postingRefusal } from '../conversations/posting-rule.js'
 import { uuidv7, isUuid } from '../lib/ids.js'
 import { Message } from './messages.schemas.js'
 import { findReceipts } from '../reads/reads.sql.js'
+import { messageViewFor, messageViewsFor } from './message-views.js'
 import {
   findMessageById,
   hasMessageBefore,
   listMessagesBefore,
   listMessagesFrom,
-  toMessageView,
   type MessageRow,
 } from './messages.sql.js'
 
@@ -105,7 +105,7 @@ export const sendMessageOp = defineOp({
         }
         throw err
       })
-    return { outcome: created ? ('created' as const) : ('existing' as const), data: toMessageView(message) }
+    return { outcome: created ? ('created' as const) : ('existing' as const), data: await messageViewFor(db, actor, message) }
   },
 })
 
@@ -135,7 +135,7 @@ export const getMessageOp = defineOp({
   input: Input({ id: Uuid() }),
   output: Message,
   async run(ctx, { id }) {
-    return toMessageView(await loadReadableMessage(ctx, id).catch(() => Promise.reject(notFound('message'))))
+    return messageViewFor(ctx.services.db, ctx.actor, await loadReadableMessage(ctx, id).catch(() => Promise.reject(notFound('message'))))
   },
 })
 
@@ -207,7 +207,7 @@ async function page(ctx: OpContext, conversationId: string, rows: MessageRow[], 
   const r = await findReceipts(ctx.services.db, conversationId, ctx.actor.kind === 'server' ? null : ctx.actor.id)
   const cursors = r.cursors ?? []
   return {
-    data: rows.map(toMessageView),
+    data: await messageViewsFor(ctx.services.db, ctx.actor, rows),
     page: { hasBefore, hasAfter },
     receipts: {
       deliveredUpTo: r.delivered_up_to ?? 0,
