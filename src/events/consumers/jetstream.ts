@@ -4,6 +4,7 @@ import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, Rete
 import { natsServerOptions, parseNatsUrl, redactNatsUrl } from '../bus/nats-url.js'
 import { ParleyError } from '../../ops/errors.js'
 import { toDomainEvent } from './domain-event.js'
+import { FencedPublisher } from './fenced-publisher.js'
 import type { ConsumerDefinition } from './runner.js'
 
 export interface JetStreamPublisherOptions {
@@ -29,12 +30,13 @@ const ms2ns = (ms: number) => ms * 1_000_000
  * Publishes every durable event to a JetStream stream, as a durable consumer of the log: at
  * least once, nothing skipped, resumed from the stored positions after a crash or an outage.
  *
- * Order: the runner hands this one conversation's events in seq order, and each publish waits
- * for its ack before the next is sent, so a conversation never has more than one unacknowledged
- * publish. A publish that failed (or whose ack was lost) is retried before anything later is
- * sent, so seq N is never stored after N+1; a retry of a message that did arrive is dropped by
- * the stream's dedupe (Nats-Msg-Id = `<conversationId>:<seq>`, window 2 minutes). Conversations
- * are published in parallel (the runner's concurrency).
+ * Order: the runner hands this one conversation's events in seq order; they are sent at once,
+ * without waiting for each ack, through a `FencedPublisher`, whose chain of expected last ids
+ * makes the stream refuse anything sent after a message it did not store. So seq N is never
+ * stored after N+1, and a batch costs one round trip instead of one per event. What failed is
+ * retried by the runner; a retry of a message that did arrive is dropped by the stream's dedupe
+ * (Nats-Msg-Id = `<conversationId>:<seq>`, window 2 minutes). Conversations are published in
+ * parallel (the runner's concurrency), all into the one chain.
  */
 export async function openJetStreamPublisher(opts: JetStreamPublisherOptions): Promise<{ definition: ConsumerDefinition; close(): Promise<void> }> {
   const target = parseNatsUrl(opts.natsUrl)
@@ -57,6 +59,7 @@ export async function openJetStreamPublisher(opts: JetStreamPublisherOptions): P
   }
   const timeout = opts.publishTimeoutMs ?? 2_000
   const js: JetStreamClient = jetstream(nc, { timeout })
+  const publisher = new FencedPublisher(js, timeout)
   let ready: Promise<void> | undefined
 
   /** Creates the stream when it is missing; an existing stream is left as it is configured. */
@@ -95,17 +98,27 @@ export async function openJetStreamPublisher(opts: JetStreamPublisherOptions): P
         throw err
       })
       await ready
+      const sends: Promise<unknown>[] = []
+      let tooLarge: ParleyError | undefined
       for (const e of events.map(toDomainEvent)) {
         const payload = JSON.stringify(e)
-        if (Buffer.byteLength(payload) > maxPayload()) throw new ParleyError('payload_too_large', `event ${e.id} is larger than NATS's max_payload`)
-        try {
-          await js.publish(opts.subjectPrefix + e.type, payload, { msgID: e.id, timeout })
-        } catch (err) {
-          // The stream was deleted under us: create it again on the next try.
-          if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) ready = undefined
-          throw err
+        if (Buffer.byteLength(payload) > maxPayload()) {
+          // What went before is sent; the runner then retries from here one event at a time,
+          // so this one alone is counted and, in the end, skipped.
+          tooLarge = new ParleyError('payload_too_large', `event ${e.id} is larger than NATS's max_payload`)
+          break
         }
+        sends.push(publisher.publish(opts.subjectPrefix + e.type, payload, e.id))
       }
+      // Every send settles before the handler answers, so a retry never races its own batch.
+      const failed = (await Promise.allSettled(sends)).find((r) => r.status === 'rejected')
+      if (failed) {
+        const err = failed.reason
+        // The stream was deleted under us: create it again on the next try.
+        if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) ready = undefined
+        throw err
+      }
+      if (tooLarge) throw tooLarge
     },
   }
   return {
