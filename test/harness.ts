@@ -111,7 +111,8 @@ export class Harness {
   static async start(kind: StoreKind, overrides: Partial<Config> = {}, opts: HarnessOptions = {}): Promise<Harness> {
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'))
     const store = await openTestStore(kind)
-    const config = { ...loadConfig({ PARLEY_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), ...overrides }
+    // The store's URL too: what runs beside the main thread (the consumer thread) opens its own pool.
+    const config = { ...loadConfig({ PARLEY_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), databaseUrl: store.url, ...overrides }
     const parley = await createParley(config, { db: store.db, log: opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) })
     await parley.app.ready()
     return new Harness(kind, parley, parley.services.config.serverKey!, async () => {

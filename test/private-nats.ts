@@ -39,6 +39,11 @@ export class PrivateNats {
     return `nats://127.0.0.1:${this.port}`
   }
 
+  /** The running server's process id (benchmarks read its CPU use). */
+  get pid(): number | undefined {
+    return this.proc?.pid
+  }
+
   async start(): Promise<void> {
     const js = this.opts.jetstream ? ['-js', '-sd', this.dir] : []
     this.proc = spawn(natsServerBin!, [...js, '-a', '127.0.0.1', '-p', String(this.port)], { stdio: 'ignore' })
