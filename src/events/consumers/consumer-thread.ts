@@ -22,7 +22,8 @@ interface ThreadData {
 const port = parentPort!
 const { config, node, logLevel } = workerData as ThreadData
 const post = (m: FromThread) => port.postMessage(m)
-const log = pino({ level: logLevel, base: { node, thread: 'consumers' } }, pino.destination(1))
+// The runner names the node in its own lines.
+const log = pino({ level: logLevel, base: { thread: 'consumers' } }, pino.destination(1))
 
 async function main(): Promise<void> {
   // The schema is the main thread's to migrate; this pool only reads the log and writes positions.
