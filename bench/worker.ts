@@ -266,7 +266,8 @@ interface Conn {
 
 async function openPglite(dir: string) {
   const { PGlite } = await import('@electric-sql/pglite')
-  return PGlite.create(dir)
+  const { pgliteExtensions } = await import('../src/store/pglite.js')
+  return PGlite.create(dir, { extensions: pgliteExtensions })
 }
 
 const RAW_INSERT = `INSERT INTO messages (conversation_id, seq, id, sender_id, sender_kind, kind, content, client_msg_id,

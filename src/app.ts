@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import type { Db } from './store/db.js'
 import { openStore } from './store/open.js'
+import { ensureSearchIndexes } from './search/search.sql.js'
 import { createAuthenticator } from './auth/authenticate.js'
 import { loadOrCreateSecret } from './auth/secrets.js'
 import { createLocalEventSink, type EventSink } from './events/event-sink.js'
@@ -54,6 +55,11 @@ export async function createParley(config: Config, opts: ParleyOptions = {}): Pr
   const serverKey = loadOrCreateSecret(config.dataDir, 'server-key', config.serverKey, 'psk_')
   const jwtSecret = loadOrCreateSecret(config.dataDir, 'jwt-secret', config.jwtSecret)
   const db = opts.db ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }))
+  // The search indexes of the configured language (src/search/): built at the first start, checked after.
+  await ensureSearchIndexes(db, { language: config.searchLanguage, enabled: config.searchIndex }).catch(async (err) => {
+    if (!opts.db) await db.close()
+    throw err
+  })
   const events = opts.events ?? createLocalEventSink()
   const metrics = createMetrics()
   const sends = new SendQueue(db, events, {

@@ -27,3 +27,43 @@ describe('config: PARLEY_DIRECTORY', () => {
     }
   })
 })
+
+describe('config: PARLEY_REACTIONS', () => {
+  it('defaults to many and accepts many or one', () => {
+    expect(loadConfig({}).reactions).toBe('many')
+    expect(loadConfig({ PARLEY_REACTIONS: 'many' }).reactions).toBe('many')
+    expect(loadConfig({ PARLEY_REACTIONS: 'one' }).reactions).toBe('one')
+  })
+
+  it('refuses anything else at start', () => {
+    for (const v of ['One', 'single', '1', ' many']) {
+      expect(() => loadConfig({ PARLEY_REACTIONS: v }), v).toThrow(/PARLEY_REACTIONS must be many or one/)
+    }
+  })
+})
+
+describe('config: PARLEY_EDIT_WINDOW_SECONDS and PARLEY_DELETE_MODE', () => {
+  it('default to no edit window and soft deletes', () => {
+    expect(loadConfig({})).toMatchObject({ editWindowSeconds: 0, deleteMode: 'soft' })
+    expect(loadConfig({ PARLEY_EDIT_WINDOW_SECONDS: '900', PARLEY_DELETE_MODE: 'hard' })).toMatchObject({ editWindowSeconds: 900, deleteMode: 'hard' })
+  })
+
+  it('refuse anything else at start', () => {
+    for (const v of ['-1', '1.5', 'forever']) expect(() => loadConfig({ PARLEY_EDIT_WINDOW_SECONDS: v }), v).toThrow(/PARLEY_EDIT_WINDOW_SECONDS must be an integer/)
+    for (const v of ['Soft', 'purge', ' hard']) expect(() => loadConfig({ PARLEY_DELETE_MODE: v }), v).toThrow(/PARLEY_DELETE_MODE must be soft or hard/)
+  })
+})
+
+describe('config: PARLEY_SYSTEM_MESSAGES', () => {
+  it('defaults to on and accepts on or off', () => {
+    expect(loadConfig({}).systemMessages).toBe(true)
+    expect(loadConfig({ PARLEY_SYSTEM_MESSAGES: 'on' }).systemMessages).toBe(true)
+    expect(loadConfig({ PARLEY_SYSTEM_MESSAGES: 'off' }).systemMessages).toBe(false)
+  })
+
+  it('refuses anything else at start', () => {
+    for (const v of ['true', 'OFF', '0', 'no']) {
+      expect(() => loadConfig({ PARLEY_SYSTEM_MESSAGES: v }), v).toThrow(/PARLEY_SYSTEM_MESSAGES must be on or off/)
+    }
+  })
+})

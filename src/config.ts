@@ -30,6 +30,21 @@ export interface Config {
   bodyLimit: number
   /** Longest message content, characters. */
   maxMessageLength: number
+  /**
+   * Text search configuration of search-messages (docs/api.md, Search): stems and stop words of
+   * this language. A name from the database's pg_ts_config, checked at start. PARLEY_SEARCH_LANGUAGE, default english.
+   */
+  searchLanguage: string
+  /**
+   * Whether the search indexes are kept (PARLEY_SEARCH_INDEX, default on). Off, every node drops
+   * them at start: sends do not pay for them and search-messages scans instead (small
+   * deployments, or measuring what the index costs). The same on every node.
+   */
+  searchIndex: boolean
+  /** How long after sending its author may edit a message (seconds); 0: no limit. */
+  editWindowSeconds: number
+  /** What delete-message does when the caller names no mode: `soft` leaves a tombstone, `hard` removes the message. */
+  deleteMode: DeleteMode
   /** Most sends committed by one group-commit transaction. */
   sendBatchMax: number
   /** Group-commit transactions in flight at once (PostgreSQL; PGlite has one connection). */
@@ -75,9 +90,21 @@ export interface Config {
   eventsSubjectPrefix: string
   /** How long the stream keeps an event (ms); 0 forever. */
   eventsMaxAgeMs: number
+  /**
+   * Reactions per participant and message (docs/api.md, Reactions and pins): `many`, any number
+   * of different emoji; `one`, a new reaction replaces the participant's previous one.
+   */
+  reactions: ReactionPolicy
+  /**
+   * Whether Parley writes `kind: "system"` messages for member joined, left, added, removed and
+   * conversation renamed (docs/api.md, Threads and system messages). PARLEY_SYSTEM_MESSAGES, default on.
+   */
+  systemMessages: boolean
 }
 
 export type DirectoryMode = 'open' | 'shared'
+export type DeleteMode = 'soft' | 'hard'
+export type ReactionPolicy = 'many' | 'one'
 
 type Env = Record<string, string | undefined>
 
@@ -120,6 +147,25 @@ function directoryMode(raw: string | undefined): DirectoryMode {
   throw new Error(`PARLEY_DIRECTORY must be open or shared, got ${JSON.stringify(raw)}`)
 }
 
+function reactionPolicy(raw: string | undefined): ReactionPolicy {
+  if (raw === undefined || raw === '') return 'many'
+  if (raw === 'many' || raw === 'one') return raw
+  throw new Error(`PARLEY_REACTIONS must be many or one, got ${JSON.stringify(raw)}`)
+}
+
+function deleteMode(raw: string | undefined): DeleteMode {
+  if (raw === undefined || raw === '') return 'soft'
+  if (raw === 'soft' || raw === 'hard') return raw
+  throw new Error(`PARLEY_DELETE_MODE must be soft or hard, got ${JSON.stringify(raw)}`)
+}
+
+/** A text search configuration name; whether the database knows it is checked at start (ensureSearchIndex). */
+function searchLanguage(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return 'english'
+  if (/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) return raw
+  throw new Error(`PARLEY_SEARCH_LANGUAGE must be a text search configuration name such as english, simple or french, got ${JSON.stringify(raw)}`)
+}
+
 function publicUrl(raw: string | undefined): string | undefined {
   if (!raw) return undefined
   if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol)) throw new Error(`PARLEY_PUBLIC_URL must be an http(s) URL, got ${JSON.stringify(raw)}`)
@@ -148,6 +194,10 @@ export function loadConfig(env: Env = process.env): Config {
     metricsHost: env.PARLEY_METRICS_HOST || '127.0.0.1',
     bodyLimit: int(env, 'PARLEY_BODY_LIMIT', 1024 * 1024, 1024),
     maxMessageLength: int(env, 'PARLEY_MAX_MESSAGE_LENGTH', 10_000, 1),
+    searchLanguage: searchLanguage(env.PARLEY_SEARCH_LANGUAGE),
+    searchIndex: onOff(env, 'PARLEY_SEARCH_INDEX', true),
+    editWindowSeconds: int(env, 'PARLEY_EDIT_WINDOW_SECONDS', 0),
+    deleteMode: deleteMode(env.PARLEY_DELETE_MODE),
     sendBatchMax: int(env, 'PARLEY_SEND_BATCH_MAX', 256, 1),
     sendConcurrency: int(env, 'PARLEY_SEND_CONCURRENCY', 4, 1),
     publicUrl: publicUrl(env.PARLEY_PUBLIC_URL),
@@ -166,5 +216,7 @@ export function loadConfig(env: Env = process.env): Config {
     eventsStream: env.PARLEY_EVENTS_STREAM || 'PARLEY_EVENTS',
     eventsSubjectPrefix: (env.PARLEY_EVENTS_SUBJECT_PREFIX || 'messaging.').replace(/\.?$/, '.'),
     eventsMaxAgeMs: duration(env, 'PARLEY_EVENTS_MAX_AGE', '7d'),
+    reactions: reactionPolicy(env.PARLEY_REACTIONS),
+    systemMessages: onOff(env, 'PARLEY_SYSTEM_MESSAGES', true),
   }
 }

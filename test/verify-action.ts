@@ -6,7 +6,8 @@
  * "events are state" — without writing down what each event must contain.
  */
 import { applyEvents, conversationList, initialState, type ClientState, type FetchedConversation, type Stale } from '../packages/client/src/reducer.js'
-import type { Conversation } from '../packages/client/src/events.js'
+import type { Conversation, Message } from '../packages/client/src/events.js'
+import type { Pin } from '../packages/client/src/state.js'
 import type { StoredEvent } from '../src/events/event-types.js'
 import { toEventFrame } from '../src/events/event-frame.js'
 import type { Harness } from './harness.js'
@@ -91,7 +92,7 @@ function bringsIn(viewerId: string, e: StoredEvent): boolean {
 
 /**
  * The viewer's state as a client fetches it: every page of list-conversations, and for the
- * involved conversations (all, by default) the newest 200 messages and every member. Each
+ * involved conversations (all, by default) the newest 200 messages, every member and every pin. Each
  * involved conversation is also read with get-conversation, which must agree with the list.
  */
 export async function fetchState(h: Harness, viewer: Viewer, involved?: string[], after = false): Promise<ClientState> {
@@ -112,9 +113,26 @@ export async function fetchState(h: Harness, viewer: Viewer, involved?: string[]
     const disagree = diff(conversation, single)
     if (disagree.length) throw new Error(`get-conversation disagrees with list-conversations${after ? ' (after)' : ''}:\n${formatDiff(disagree, 'list', 'get')}`)
     const messages = await h.ok('list-messages', { conversationId: conversation.id, limit: 200 }, viewer.token)
-    fetched.push({ conversation, messages: { data: messages.data, page: { hasBefore: messages.page.hasBefore } }, members: await allMembers(h, viewer, conversation.id) })
+    fetched.push({
+      conversation,
+      messages: { data: messages.data, page: { hasBefore: messages.page.hasBefore } },
+      members: await allMembers(h, viewer, conversation.id),
+      pins: await allPins(h, viewer, conversation.id),
+    })
   }
   return initialState(viewer.id, fetched)
+}
+
+/** list-pinned-messages, every page, as the reducer keeps pins. */
+async function allPins(h: Harness, viewer: Viewer, id: string): Promise<Pin[]> {
+  const out: Pin[] = []
+  let cursor: string | undefined
+  do {
+    const page = await h.ok('list-pinned-messages', { id, limit: 100, ...(cursor ? { cursor } : {}) }, viewer.token)
+    out.push(...page.data.map((m: Message) => ({ messageId: m.id, pinnedAt: m.pinnedAt!, pinnedBy: m.pinnedBy })))
+    cursor = page.page.hasMore ? page.page.nextCursor : undefined
+  } while (cursor)
+  return out
 }
 
 async function allMembers(h: Harness, viewer: Viewer, id: string) {
@@ -142,7 +160,7 @@ function normalize(state: ClientState, stale: Stale[]): Record<string, unknown> 
     if (gone(id, 'conversation')) continue
     conversations[id] = {
       conversation: gone(id, 'counts') ? withoutCounts(c.conversation) : c.conversation,
-      ...(c.messages && !gone(id, 'messages') ? { messages: c.messages, hasBefore: c.hasBefore } : {}),
+      ...(c.messages && !gone(id, 'messages') ? { messages: c.messages, hasBefore: c.hasBefore, pins: c.pins } : {}),
       ...(c.members && !gone(id, 'members') ? { members: c.members } : {}),
     }
   }
@@ -151,6 +169,6 @@ function normalize(state: ClientState, stale: Stale[]): Record<string, unknown> 
 
 function withoutCounts(c: Conversation): Conversation {
   if (!c.membership) return c
-  const { unreadCount: _u, mentionCount: _m, ...membership } = c.membership
+  const { unreadCount: _u, mentionCount: _m, unreadThreadCount: _t, ...membership } = c.membership
   return { ...c, membership: membership as Conversation['membership'] }
 }

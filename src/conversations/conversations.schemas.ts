@@ -20,6 +20,9 @@ export const Membership = Type.Object({
   lastReadSeq: Type.Integer(),
   unreadCount: Type.Integer({ description: 'messages from others after lastReadSeq (capped at 1000)' }),
   mentionCount: Type.Integer({ description: 'of those, the ones that mention the caller (capped at 1000)' }),
+  unreadThreadCount: Type.Integer({
+    description: 'threads the caller follows with replies from others after their thread cursor (capped at 1000); see mark-thread-read',
+  }),
   joinedAt: Timestamp(),
   preferences: Preferences,
 })

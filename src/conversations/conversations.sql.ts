@@ -1,6 +1,6 @@
 import type { Queryable } from '../store/db.js'
 import type { MessageRow } from '../messages/messages.sql.js'
-import { MEMBER_MENTIONS, MEMBER_UNREAD } from '../reads/unread.sql.js'
+import { MEMBER_MENTIONS, MEMBER_UNREAD, MEMBER_UNREAD_THREADS } from '../reads/unread.sql.js'
 
 export type ConversationType = 'dm' | 'group' | 'channel'
 
@@ -44,6 +44,7 @@ export interface ConversationListRow extends ConversationRow {
   member?: MemberRow | null
   unread_count?: number | null
   mention_count?: number | null
+  unread_thread_count?: number | null
   last_message?: MessageRow | null
   participants?: string[] | null
 }
@@ -96,6 +97,7 @@ export const DETAIL = `${CONVERSATION_COLUMNS},
   CASE WHEN m.member_id IS NULL THEN NULL ELSE to_jsonb(m) END AS member,
   CASE WHEN m.member_id IS NULL THEN NULL ELSE ${MEMBER_UNREAD} END AS unread_count,
   CASE WHEN m.member_id IS NULL THEN NULL ELSE ${MEMBER_MENTIONS} END AS mention_count,
+  CASE WHEN m.member_id IS NULL THEN NULL ELSE ${MEMBER_UNREAD_THREADS} END AS unread_thread_count,
   (SELECT to_jsonb(lm) FROM messages lm WHERE lm.conversation_id = c.id AND lm.seq = c.last_message_seq) AS last_message,
   CASE WHEN c.type = 'dm' THEN
     (SELECT array_agg(d.member_id ORDER BY d.member_id) FROM members d WHERE d.conversation_id = c.id) END AS participants`

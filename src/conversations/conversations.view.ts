@@ -34,6 +34,7 @@ export function toConversationView(r: ConversationListRow, access: AccessKind, m
           lastReadSeq: m.last_read_seq,
           unreadCount: r.unread_count ?? 0,
           mentionCount: r.mention_count ?? 0,
+          unreadThreadCount: r.unread_thread_count ?? 0,
           joinedAt: iso(m.joined_at)!,
           preferences: { starred: m.starred, muteUntil: iso(m.mute_until) ?? null, notifyLevel: m.notify_level },
         }

@@ -13,12 +13,14 @@ describeStores('update-conversation', (h) => {
     // b, a member, follows from the event: name, settings and b's own canPost (the lock).
     const { result: res } = await verifyAction(h(), b, () => h().call('update-conversation', { id: g.id, name: 'Renamed', description: null, settings: { maxMembers: 10, locked: true } }, a.token))
     expect(res.status).toBe(200)
-    expect(res.body).toMatchObject({ name: 'Renamed', description: null, settings: { maxMembers: 10, locked: true }, metadata: { x: 1, y: { z: 2 } }, membership: { role: 'admin' }, lastSeq: before.lastSeq + 1 })
+    // The new name is also told by a system message (src/messages/system-messages.test.ts), the last message now.
+    expect(res.body).toMatchObject({ name: 'Renamed', description: null, settings: { maxMembers: 10, locked: true }, metadata: { x: 1, y: { z: 2 } }, membership: { role: 'admin' }, lastSeq: before.lastSeq + 2 })
     expect(Date.parse(res.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(before.updatedAt))
-    expect(res.body.lastActivityAt).toBe(before.lastActivityAt)
+    expect(res.body.lastActivityAt).toBe(res.body.lastMessage.createdAt)
+    expect(res.body.lastMessage).toMatchObject({ kind: 'system', system: { event: 'conversation.renamed', name: 'Renamed' } })
     const evs = eventsSince(h(), mark, g.id)
-    expect(evs.types).toEqual(['conversation.updated'])
-    expect(evs.seqs).toEqual(seqsAfter(before.lastSeq, 1))
+    expect(evs.types).toEqual(['conversation.updated', 'message.created'])
+    expect(evs.seqs).toEqual(seqsAfter(before.lastSeq, 2))
     expect(evs.data[0].changes).toEqual({ name: 'Renamed', description: null, settings: { maxMembers: 10, locked: true } })
     expect(evs.data[0].conversation).toMatchObject({ id: g.id, name: 'Renamed', lastSeq: evs.seqs[0], membership: null, lastMessage: { content: 'hello' } })
     expect(h().events.at(-1)!.actorId).toBe(a.id)

@@ -9,6 +9,8 @@ import { appendConversationUpdated, conversationViewFor } from './conversation-w
 import { Conversation, Settings, Visibility } from './conversations.schemas.js'
 import { updateConversationSettings, type ConversationRow, type ConversationSettingsPatch } from './conversations.sql.js'
 import type { EventData } from '../events/event-types.js'
+import { actorIdOf } from './conversation-writes.js'
+import { appendSystemMessage } from '../messages/system-messages.js'
 
 type ConversationChanges = EventData<'conversation.updated'>['changes']
 
@@ -33,7 +35,8 @@ export const updateConversationOp = defineOp({
     '`visibility: "public"` is for channels only; `settings.locked` for groups only; `settings.maxMembers` may ' +
     'not go below the current member count (409). A dm has no name, description, visibility or settings (400); ' +
     'only its metadata may change. An archived conversation is read-only (409). Emits `conversation.updated` ' +
-    '`{ changes, conversation }` with only what changed; an update that changes nothing emits nothing. ' +
+    '`{ changes, conversation }` with only what changed; an update that changes nothing emits nothing. A new name ' +
+    'is also told by a system message "… renamed the group to …" (unless PARLEY_SYSTEM_MESSAGES=off). ' +
     'Answers the conversation as the caller sees it.',
   callers: ['server', 'user', 'agent'],
   input: UpdateInput,
@@ -52,6 +55,16 @@ export const updateConversationOp = defineOp({
       if (Object.keys(changes).length) {
         await updateConversationSettings(tx, conv.id, next, new Date().toISOString())
         await appendConversationUpdated(tx, conv, ctx.actor, changes)
+        if (changes.name !== undefined) {
+          // conv is the row as locked: its name is the one before.
+          await appendSystemMessage(ctx, tx, conv, {
+            event: 'conversation.renamed',
+            actorId: actorIdOf(ctx.actor),
+            targetIds: [],
+            name: changes.name,
+            previousName: conv.name,
+          })
+        }
       }
       return conversationViewFor(tx, ctx.actor, conv.id)
     })

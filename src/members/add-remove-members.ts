@@ -7,6 +7,8 @@ import { AddMembersResult, MemberBatchInput, RemoveMembersResult } from './membe
 import { deleteMembers, findMemberDetails, insertMembers, listAdminIds, loadActiveParticipants } from './members.sql.js'
 import { appendMemberEvents, loadMemberViews, memberAddedEvents, memberRemoved } from './members.view.js'
 import { directoryViewer } from '../users/directory.js'
+import { actorIdOf } from '../conversations/conversation-writes.js'
+import { appendSystemMessage } from '../messages/system-messages.js'
 
 /** Membership of a dm is fixed, and an archived conversation is read-only. */
 function assertMembersChangeable(conv: ConversationRow): void {
@@ -27,7 +29,8 @@ export const addConversationMemberOp = defineOp({
     'channel they join as subscribers (`canPost: false`). The member cap (group default 100, channel 300) is ' +
     'enforced: a batch that would exceed it adds no one (409). Not for dms (409) or archived conversations ' +
     '(409). Emits one `member.added` `{ member, by, conversation }` per added member, in the order given; ' +
-    '`conversation` is the view as of that event, with no membership.',
+    '`conversation` is the view as of that event, with no membership; then one system message "… added …" for ' +
+    'the whole batch (unless PARLEY_SYSTEM_MESSAGES=off).',
   callers: ['server', 'user', 'agent'],
   input: MemberBatchInput,
   output: AddMembersResult,
@@ -46,6 +49,7 @@ export const addConversationMemberOp = defineOp({
       const added = await insertMembers(tx, conv.id, fresh.map((m) => ({ id: m, role: 'member' as const, canPost })), new Date().toISOString())
       const views = await loadMemberViews(tx, conv, added)
       await appendMemberEvents(tx, conv, await memberAddedEvents(tx, ctx.actor, conv, views))
+      if (views.length) await appendSystemMessage(ctx, tx, conv, { event: 'member.added', actorId: actorIdOf(ctx.actor), targetIds: views.map((v) => v.userId) })
       return { added: views, alreadyMembers: ids.filter((m) => existing.has(m)) }
     })
   },
@@ -61,7 +65,8 @@ export const removeConversationMemberOp = defineOp({
     'listed in `notMembers`, not refused. A removal that would leave members but no admin answers 409 and ' +
     'removes no one (promote someone first); so an admin may remove themselves only while another admin ' +
     'remains. Not for dms (409) or archived conversations (409). A removed member stops seeing a private ' +
-    'conversation at once. Emits one `member.removed` `{ memberId, by, reason: "removed" }` per removed member.',
+    'conversation at once. Emits one `member.removed` `{ memberId, by, reason: "removed" }` per removed member, ' +
+    'then one system message "… removed …" (unless PARLEY_SYSTEM_MESSAGES=off).',
   callers: ['server', 'user', 'agent'],
   input: MemberBatchInput,
   output: RemoveMembersResult,
@@ -78,6 +83,7 @@ export const removeConversationMemberOp = defineOp({
       }
       const removed = await deleteMembers(tx, conv.id, ids.filter((m) => present.has(m)))
       await appendMemberEvents(tx, conv, removed.map((m) => memberRemoved(ctx.actor, m, 'removed')))
+      if (removed.length) await appendSystemMessage(ctx, tx, conv, { event: 'member.removed', actorId: actorIdOf(ctx.actor), targetIds: removed })
       return { removed, notMembers: ids.filter((m) => !present.has(m)) }
     })
   },

@@ -10,6 +10,7 @@ import type { NewEvent } from '../events/event-types.js'
 import { LeaveResult } from './members.schemas.js'
 import { deleteMembers, findSuccessorAdmin, insertMembers, listAdminIds, updateMemberRights } from './members.sql.js'
 import { appendMemberEvents, loadMemberViews, memberAddedEvents, memberRemoved, memberUpdated } from './members.view.js'
+import { appendSystemMessage } from '../messages/system-messages.js'
 
 /** Joining and leaving are for participants; the server key is refused by `callers` already. */
 function participant(actor: Actor): ParticipantActor {
@@ -27,7 +28,8 @@ export const joinConversationOp = defineOp({
     'the caller cannot see answers 404 like a missing one; one they may only read (as owner of a member agent) ' +
     'answers 403: groups and private channels are joined by being added. Joining again answers the ' +
     'conversation unchanged (no event); a dm the caller is in answers 409. A full channel (member cap) or an ' +
-    'archived one answers 409. Emits `member.added` `{ member, by, conversation }`. Answers the conversation with the ' +
+    'archived one answers 409. Emits `member.added` `{ member, by, conversation }`, then a system message "… joined" ' +
+    '(unless PARLEY_SYSTEM_MESSAGES=off). Answers the conversation with the ' +
     'caller’s membership.',
   callers: ['user', 'agent'],
   input: Input({ id: Uuid() }),
@@ -46,6 +48,7 @@ export const joinConversationOp = defineOp({
       await insertMembers(tx, conv.id, [{ id: actor.id, role: 'member', canPost: false }], new Date().toISOString())
       const views = await loadMemberViews(tx, conv, [actor.id])
       await appendMemberEvents(tx, conv, await memberAddedEvents(tx, actor, conv, views))
+      await appendSystemMessage(ctx, tx, conv, { event: 'member.joined', actorId: actor.id, targetIds: [actor.id] })
       return conversationViewFor(tx, actor, conv.id)
     })
   },
@@ -59,7 +62,8 @@ export const leaveConversationOp = defineOp({
   description:
     'Members only (a reader who is not a member: 403); a dm cannot be left (409). Leaving works in archived ' +
     'conversations too. The membership is deleted: afterwards the caller sees the conversation as any ' +
-    'non-member does (404 for a private one). Emits `member.removed` `{ memberId, by, reason: "left" }`. ' +
+    'non-member does (404 for a private one). Emits `member.removed` `{ memberId, by, reason: "left" }`, then a ' +
+    'system message "… left" (unless PARLEY_SYSTEM_MESSAGES=off). ' +
     'When the last admin leaves and members remain, the longest-standing member (people before agents) ' +
     'becomes admin in the same transaction, with a `member.updated` `{ member, changes: { role } }` event; ' +
     'the answer names them in `promotedAdminId`.',
@@ -84,6 +88,7 @@ export const leaveConversationOp = defineOp({
         }
       }
       await appendMemberEvents(tx, conv, events)
+      await appendSystemMessage(ctx, tx, conv, { event: 'member.left', actorId: actor.id, targetIds: [actor.id] })
       return { conversationId: conv.id, promotedAdminId }
     })
   },

@@ -1,14 +1,17 @@
 import { Type } from '@sinclair/typebox'
 import { defineOp } from '../ops/define-op.js'
 import { forbidden, invalid, invalidField, notFound, ParleyError } from '../ops/errors.js'
-import { Input, ParticipantId, Seq, Uuid } from '../ops/schemas.js'
+import { Input, Metadata, ParticipantId, Seq, Uuid } from '../ops/schemas.js'
+import { checkMetadata } from '../ops/metadata.js'
 import { isParticipant, type OpContext } from '../ops/context.js'
 import { loadConversationFor } from '../conversations/access.js'
 import { postingRefusal } from '../conversations/posting-rule.js'
-import { uuidv7, isUuid } from '../lib/ids.js'
+import { uuidv7 } from '../lib/ids.js'
 import { Message } from './messages.schemas.js'
 import { findReceipts } from '../reads/reads.sql.js'
-import { messageViewFor, messageViewsFor } from './message-views.js'
+import { messageViewFor, messageViewsFor, newMessageView } from './message-views.js'
+import { loadMessageFor } from './message-access.js'
+import { resolveMentionsIn } from './mentions.sql.js'
 import {
   findMessageById,
   hasMessageBefore,
@@ -28,7 +31,9 @@ export const sendMessageOp = defineOp({
     'The same `clientMsgId` from the same sender in the same conversation returns the first message ' +
     '(200) instead of creating a second (201). A message is a reply (`replyToId`, a message of the ' +
     'same conversation) or a forward (`forwardOf`, a message id the caller may read; content defaults ' +
-    'to the original’s), never both.',
+    'to the original’s), never both. Mentions: the members among `mentions` and among the `@id` tokens of ' +
+    'the content, plus `@all` / `@here` where the sender may use them (docs/api.md); others are ignored. ' +
+    '`metadata` is the app’s own JSON object (at most 8 KiB serialized), returned as sent.',
   callers: ['user', 'agent'],
   // A retry with the same clientMsgId finds the first message.
   status: { created: 201, existing: 200 },
@@ -43,11 +48,13 @@ export const sendMessageOp = defineOp({
     mentions: Type.Optional(
       Type.Array(ParticipantId(), { maxItems: 50, uniqueItems: true, description: 'participants to mention; counts toward their unread mention counts' }),
     ),
+    metadata: Type.Optional(Metadata()),
   }),
   output: Message,
   async run(ctx, input) {
     const actor = ctx.actor
     if (!isParticipant(actor)) throw forbidden('the server key cannot send messages')
+    checkMetadata('metadata', input.metadata)
     if (input.replyToId && input.forwardOf) throw invalid('a message is a reply or a forward, not both', [{ path: 'forwardOf', message: 'cannot be combined with replyToId' }])
     const db = ctx.services.db
     let threadRootId: string | null = null
@@ -62,6 +69,7 @@ export const sendMessageOp = defineOp({
         const parent = await findMessageById(db, input.replyToId)
         if (!parent || parent.conversation_id !== conv.id) throw invalidField('replyToId', 'is not a message of this conversation')
         if (parent.deleted_at) throw invalidField('replyToId', 'refers to a deleted message')
+        if (parent.kind === 'system') throw invalidField('replyToId', 'refers to a system message, which starts no thread')
         threadRootId = parent.thread_root_id ?? parent.id
       }
       if (input.forwardOf) {
@@ -69,18 +77,23 @@ export const sendMessageOp = defineOp({
           throw invalidField('forwardOf', 'is not a message you can read')
         })
         if (source.deleted_at) throw invalidField('forwardOf', 'refers to a deleted message')
+        if (source.kind === 'system') throw invalidField('forwardOf', 'refers to a system message, which cannot be forwarded')
         // A forward of a forward points at the original.
         forwardOf = source.forward_of ?? {
           messageId: source.id,
           conversationId: source.conversation_id,
           senderId: source.sender_id,
-          senderKind: source.sender_kind,
+          // Not 'system': system messages were refused just above.
+          senderKind: source.sender_kind as 'user' | 'agent',
           createdAt: new Date(source.created_at).toISOString(),
         }
         content ??= source.content
       }
     }
     content = checkContent(content, ctx.services.config.maxMessageLength)
+    // One read, only for a message that names someone (whom of them are members). A forward's
+    // copied text is not the sender's: its @tokens mention no one here.
+    const { mentions, wildcardMention } = await resolveMentionsIn(db, input.conversationId, actor.id, input.content === undefined ? null : content, input.mentions ?? [])
 
     // A plain send goes straight to the send queue, which checks membership and posting rights
     // under the conversation lock: no read before the write on the hot path.
@@ -96,7 +109,9 @@ export const sendMessageOp = defineOp({
         replyToId: input.replyToId ?? null,
         threadRootId,
         forwardOf,
-        mentions: input.mentions ?? [],
+        mentions,
+        wildcardMention,
+        metadata: input.metadata ?? null,
       })
       .catch(async (err) => {
         // A non-member learns nothing unless they could read the conversation (invariant 8).
@@ -105,11 +120,13 @@ export const sendMessageOp = defineOp({
         }
         throw err
       })
-    return { outcome: created ? ('created' as const) : ('existing' as const), data: await messageViewFor(db, actor, message) }
+    if (created) return { outcome: 'created' as const, data: newMessageView(message) }
+    return { outcome: 'existing' as const, data: await messageViewFor(db, actor, message) }
   },
 })
 
-function checkContent(content: string | undefined, max: number): string {
+/** Message text: present, not only white space, at most `max` code points. For sends and edits. */
+export function checkContent(content: string | undefined, max: number): string {
   if (content === undefined) throw invalidField('content', 'is required')
   if (!content.trim()) throw invalidField('content', 'must not be empty or only white space')
   // Characters are Unicode code points, so an emoji counts once.
@@ -118,13 +135,8 @@ function checkContent(content: string | undefined, max: number): string {
   return content
 }
 
-/** A message together with the caller's right to read its conversation. */
-async function loadReadableMessage(ctx: OpContext, id: string): Promise<MessageRow> {
-  const msg = isUuid(id) ? await findMessageById(ctx.services.db, id) : undefined
-  if (!msg) throw notFound('message')
-  await loadConversationFor(ctx.services.db, ctx.actor, msg.conversation_id, 'read')
-  return msg
-}
+/** A message the caller may read (404 like a missing one otherwise). */
+const loadReadableMessage = async (ctx: OpContext, id: string): Promise<MessageRow> => (await loadMessageFor(ctx.services.db, ctx.actor, id, 'read')).msg
 
 export const getMessageOp = defineOp({
   id: 'get-message',

@@ -7,16 +7,22 @@ export interface MessageRow {
   seq: number
   id: string
   sender_id: string
-  sender_kind: 'user' | 'agent'
-  kind: 'text' | 'notice'
+  sender_kind: 'user' | 'agent' | 'system'
+  kind: 'text' | 'notice' | 'system'
   content: string
   client_msg_id: string | null
   reply_to_id: string | null
   thread_root_id: string | null
   forward_of: Message['forwardOf']
   mentions: string[]
+  wildcard_mention: 'all' | 'here' | null
+  metadata: Record<string, unknown> | null
   reply_count: number
   last_reply_at: Date | string | null
+  has_thread: boolean
+  last_reply_seq: number | null
+  thread_participants: string[]
+  system: Message['system']
   created_at: Date | string
   edited_at: Date | string | null
   deleted_at: Date | string | null
@@ -24,7 +30,8 @@ export interface MessageRow {
 
 export const MESSAGE_COLUMNS =
   'conversation_id, seq, id, sender_id, sender_kind, kind, content, client_msg_id, reply_to_id, thread_root_id, ' +
-  'forward_of, mentions, reply_count, last_reply_at, created_at, edited_at, deleted_at'
+  'forward_of, mentions, wildcard_mention, metadata, has_thread, reply_count, last_reply_at, last_reply_seq, thread_participants, system, ' +
+  'created_at, edited_at, deleted_at'
 
 export function toMessageView(r: MessageRow): Message {
   return {
@@ -43,10 +50,25 @@ export function toMessageView(r: MessageRow): Message {
     threadRootId: r.thread_root_id,
     forwardOf: r.forward_of,
     mentions: r.mentions ?? [],
+    wildcardMention: r.wildcard_mention ?? null,
+    metadata: r.metadata ?? null,
     reactions: {},
+    // Reactions and pin live in their own tables: messageViewsFor fills them in.
+    pinnedAt: null,
+    pinnedBy: null,
     attachments: [],
     linkPreviews: [],
-    thread: r.reply_count > 0 ? { replyCount: r.reply_count, lastReplyAt: iso(r.last_reply_at) ?? null } : null,
+    // The caller's own thread cursor (lastReadSeq) is filled in by messageViewsFor.
+    thread: r.has_thread
+      ? {
+          replyCount: r.reply_count,
+          lastReplyAt: iso(r.last_reply_at) ?? null,
+          lastReplySeq: r.last_reply_seq ?? null,
+          participantIds: r.thread_participants ?? [],
+          lastReadSeq: null,
+        }
+      : null,
+    system: r.system ?? null,
   }
 }
 

@@ -13,6 +13,14 @@ export interface BatchSend {
   view: EventData<'message.created'>
 }
 
+/** A root's `message.updated`, appended by the batch after its replies (migration 0007, step 3). */
+export interface ThreadEvent {
+  conversationId: string
+  seq: number
+  actorId: string | null
+  data: EventData<'message.updated'>
+}
+
 export type BatchOutcome =
   | { outcome: 'created'; seq: number }
   | { outcome: 'retry'; existing: MessageRow }
@@ -21,12 +29,14 @@ export type BatchOutcome =
 
 /**
  * Commits a whole batch of sends in one statement — one round trip, its own transaction — by
- * calling `parley_send_batch` (migration 0002): locks the conversations in id order, judges
- * each send under the lock (membership and rights, earlier clientMsgIds), assigns seqs in
- * arrival order and writes messages, events, seqs, read cursors and thread counts.
- * Answers one outcome per send, in the given order.
+ * calling `parley_send_batch` (migrations 0002, 0005, 0007): locks the conversations in id
+ * order, judges each send under the lock (membership and rights, earlier clientMsgIds), assigns
+ * seqs in arrival order and writes messages, events, seqs and read cursors; then, for the
+ * roots the batch replied to, their thread summaries, their followers' thread cursors and one
+ * `message.updated` of each root. Answers one outcome per send, in the given order, and those
+ * root events.
  */
-export async function sendBatch(q: Queryable, sends: BatchSend[], at: string): Promise<BatchOutcome[]> {
+export async function sendBatch(q: Queryable, sends: BatchSend[], at: string): Promise<{ outcomes: BatchOutcome[]; threadEvents: ThreadEvent[] }> {
   const r = sends.map((s) => s.row)
   const rows = await q.query<{ ord: number; outcome: string; seq: number | null; existing: MessageRow | null }>(
     `SELECT ord, outcome, seq, existing FROM parley_send_batch(
@@ -48,9 +58,15 @@ export async function sendBatch(q: Queryable, sends: BatchSend[], at: string): P
       at,
     ],
   )
-  return rows.map((row) => {
-    if (row.outcome === 'created') return { outcome: 'created', seq: row.seq! }
-    if (row.outcome === 'retry') return { outcome: 'retry', existing: row.existing! }
-    return { outcome: row.outcome } as BatchOutcome
-  })
+  const threadEvents: ThreadEvent[] = []
+  const outcomes: BatchOutcome[] = []
+  for (const row of rows) {
+    if (row.outcome === 'thread') {
+      const t = row.existing as unknown as Omit<ThreadEvent, 'seq'>
+      threadEvents.push({ conversationId: t.conversationId, seq: row.seq!, actorId: t.actorId, data: t.data })
+    } else if (row.outcome === 'created') outcomes.push({ outcome: 'created', seq: row.seq! })
+    else if (row.outcome === 'retry') outcomes.push({ outcome: 'retry', existing: row.existing! })
+    else outcomes.push({ outcome: row.outcome } as BatchOutcome)
+  }
+  return { outcomes, threadEvents }
 }

@@ -19,7 +19,10 @@ export interface SendRequest {
   replyToId: string | null
   threadRootId: string | null
   forwardOf: MessageRow['forward_of']
+  /** Members only, already resolved (src/messages/mentions.ts). */
   mentions: string[]
+  wildcardMention: MessageRow['wildcard_mention']
+  metadata: MessageRow['metadata']
 }
 
 export interface SendResult {
@@ -166,15 +169,21 @@ export class SendQueue {
         thread_root_id: r.threadRootId,
         forward_of: r.forwardOf,
         mentions: r.mentions,
+        wildcard_mention: r.wildcardMention,
+        metadata: r.metadata,
         reply_count: 0,
         last_reply_at: null,
+        has_thread: false,
+        last_reply_seq: null,
+        thread_participants: [],
+        system: null,
         created_at: at,
         edited_at: null,
         deleted_at: null,
       }
       return { row, view: toMessageView({ ...row, seq: 0 }) }
     })
-    const outcomes = await withRetries(() => sendBatch(this.db, sends, at))
+    const { outcomes, threadEvents } = await withRetries(() => sendBatch(this.db, sends, at))
     release()
 
     const events: StoredEvent[] = []
@@ -194,6 +203,8 @@ export class SendQueue {
       return refusalError(o.outcome)
     })
     this.opts.onBatch?.(events.length)
+    // Each root that got replies: one message.updated, after the batch's messages (threads.sql.ts).
+    for (const t of threadEvents) events.push(stored({ type: 'message.updated', actorId: t.actorId, data: t.data }, t.conversationId, t.seq, at))
     if (events.length) this.events.committed(events)
     results.forEach((res, i) => {
       const item = batch[i]

@@ -22,7 +22,10 @@ export class Engagements {
 
   /** An event routed here: its actor, if connected here, engaged in its conversation. */
   learn(e: StoredEvent): void {
-    if (e.actorId && ENGAGING.has(e.type)) this.byParticipant.get(e.actorId)?.add(e.conversationId)
+    if (!e.actorId || !ENGAGING.has(e.type)) return
+    // A system message (member added, renamed…) is Parley's, not a message its actor sent.
+    if (e.type === 'message.created' && (e.data as { kind?: string }).kind === 'system') return
+    this.byParticipant.get(e.actorId)?.add(e.conversationId)
   }
 
   has(p: string, conversationId: string): boolean {

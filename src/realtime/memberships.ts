@@ -21,8 +21,14 @@ export async function loadMemberships(db: Db, participantId: string): Promise<{ 
     memberships: rows.map((m) => ({ conversationId: m.conversation_id, lastSeq: m.last_seq, type: m.type, engaged: m.shares_presence })),
     ready: {
       unread: rows
-        .filter((m) => m.unread_count > 0)
-        .map((m) => ({ conversationId: m.conversation_id, unreadCount: m.unread_count, mentionCount: m.mention_count, lastSeq: m.last_seq })),
+        .filter((m) => m.unread_count > 0 || m.unread_thread_count > 0)
+        .map((m) => ({
+          conversationId: m.conversation_id,
+          unreadCount: m.unread_count,
+          mentionCount: m.mention_count,
+          unreadThreadCount: m.unread_thread_count,
+          lastSeq: m.last_seq,
+        })),
     },
   }
 }

@@ -34,6 +34,6 @@ export type EndReason = { kind: 'revoked'; reason: RevocationReason } | { kind: 
 
 /** What `attach` answers: what the participant's client needs to show before any event arrives. */
 export interface ReadySummary {
-  /** Each conversation with unread messages. */
-  unread: { conversationId: string; unreadCount: number; mentionCount: number; lastSeq: number }[]
+  /** Each conversation with unread messages or unread threads. */
+  unread: { conversationId: string; unreadCount: number; mentionCount: number; unreadThreadCount: number; lastSeq: number }[]
 }

@@ -1,11 +1,18 @@
 import { mkdirSync, openSync, closeSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PGlite, types } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import type { Db, Queryable, Tx } from './db.js'
 import { withRetries } from './db.js'
 import type { StoredEvent } from '../events/event-types.js'
 
 const parsers = { [types.INT8]: (v: string) => Number(v) }
+
+/**
+ * Extensions the schema uses (loaded into every PGlite opened on Parley's data, the bench's
+ * too): pg_trgm for substring search (migration 0008_search.sql).
+ */
+export const pgliteExtensions = { pg_trgm }
 
 /**
  * Embedded PostgreSQL (WASM) in this process. One connection: PGlite serializes queries and
@@ -19,7 +26,7 @@ export async function openPglite(dataDir?: string): Promise<Db> {
   }
   let pg: PGlite
   try {
-    pg = await PGlite.create(dataDir ? join(dataDir, 'pglite') : undefined, { parsers })
+    pg = await PGlite.create(dataDir ? join(dataDir, 'pglite') : undefined, { parsers, extensions: pgliteExtensions })
   } catch (err) {
     release()
     throw err

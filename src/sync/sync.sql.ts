@@ -1,6 +1,6 @@
 import type { Queryable } from '../store/db.js'
 import { sharesPresence } from '../presence/presence.sql.js'
-import { MEMBER_MENTIONS, MEMBER_UNREAD } from '../reads/unread.sql.js'
+import { MEMBER_MENTIONS, MEMBER_UNREAD, MEMBER_UNREAD_THREADS } from '../reads/unread.sql.js'
 
 export interface MembershipPosition {
   conversation_id: string
@@ -9,6 +9,7 @@ export interface MembershipPosition {
   last_read_seq: number
   unread_count: number
   mention_count: number
+  unread_thread_count: number
   /** Whether the other members may see this member's presence through this conversation (sharesPresence). */
   shares_presence: boolean
 }
@@ -21,7 +22,8 @@ export async function listMembershipPositions(q: Queryable, memberId: string): P
   return q.query<MembershipPosition>(
     `SELECT m.conversation_id, c.type, c.last_seq, m.last_read_seq, ${sharesPresence('m', 'c')} AS shares_presence,
             ${MEMBER_UNREAD} AS unread_count,
-            ${MEMBER_MENTIONS} AS mention_count
+            ${MEMBER_MENTIONS} AS mention_count,
+            ${MEMBER_UNREAD_THREADS} AS unread_thread_count
        FROM members m JOIN conversations c ON c.id = m.conversation_id
       WHERE m.member_id = $1`,
     [memberId],

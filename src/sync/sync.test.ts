@@ -22,9 +22,11 @@ describeStores('sync (resume)', (h) => {
     expect(res.ok).toBe(true)
     expect(res.data.hasMore).toBe(false)
     const entry = res.data.data.find((d: any) => d.conversationId === conv.id)
-    expect(entry.events.map((e: any) => e.seq)).toEqual(Array.from({ length: 13 }, (_, i) => seen.seq + 1 + i))
+    // The rename also writes its system message (src/messages/system-messages.test.ts).
+    expect(entry.events.map((e: any) => e.seq)).toEqual(Array.from({ length: 14 }, (_, i) => seen.seq + 1 + i))
     expect(entry.events.slice(0, 12).map((e: any) => e.data.content)).toEqual(missed.map((m) => m.content))
     expect(entry.events[12]).toMatchObject({ type: 'event', event: 'conversation.updated', conversationId: conv.id })
+    expect(entry.events[13]).toMatchObject({ type: 'event', event: 'message.created', data: { kind: 'system' } })
     expect(Object.keys(entry.events[0]).sort()).toEqual(Object.keys(seen).sort())
     // Nothing changed since: nothing to answer.
     const none = await back.call('sync', { since: { [conv.id]: entry.lastSeq } })

@@ -12,7 +12,7 @@ describeStores('websocket gateway', (h) => {
     await h().ok('send-message', { conversationId: conv.id, content: 'one' }, a.token)
     await h().ok('send-message', { conversationId: conv.id, content: 'two, @b', mentions: [b.id] }, a.token)
     const { socket, ready } = await TestSocket.ready(url, b.token)
-    expect(ready).toMatchObject({ protocol: 1, participant: { id: b.id, kind: 'user' }, unread: [{ conversationId: conv.id, unreadCount: 2, mentionCount: 1, lastSeq: 3 }] })
+    expect(ready).toMatchObject({ protocol: 1, participant: { id: b.id, kind: 'user' }, unread: [{ conversationId: conv.id, unreadCount: 2, mentionCount: 1, unreadThreadCount: 0, lastSeq: 3 }] })
     const seenByB = await h().ok('get-conversation', { id: conv.id }, b.token)
     expect(seenByB.membership).toMatchObject({ unreadCount: 2, mentionCount: 1 })
     await h().ok('mark-conversation-read', { id: conv.id, seq: 3 }, b.token)
@@ -112,6 +112,8 @@ describeStores('websocket gateway', (h) => {
     const cs = (await TestSocket.ready(url, c.token)).socket
     await h().ok('add-conversation-member', { id: conv.id, userIds: [c.id] }, admin.token)
     expect(await cs.event(conv.id, 'member.added')).toMatchObject({ data: { member: { userId: c.id } } })
+    // The add's system message, then a message of the admin's.
+    expect((await cs.event(conv.id, 'message.created')).data.kind).toBe('system')
     await h().ok('send-message', { conversationId: conv.id, content: 'welcome' }, admin.token)
     expect((await cs.event(conv.id, 'message.created')).data.content).toBe('welcome')
     await h().ok('remove-conversation-member', { id: conv.id, userIds: [c.id] }, admin.token)

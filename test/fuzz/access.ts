@@ -41,6 +41,7 @@ const PROFILES: Record<Profile, Partial<Record<Role, Outcome>>> = {
   // A removed member and another owner's agent are strangers now: what they may not see is absent.
   read: { stranger: 'not_found', removed: 'not_found', otherAgent: 'not_found' },
   member: { server: 'forbidden', owner: 'forbidden', stranger: 'not_found', removed: 'not_found', otherAgent: 'not_found' },
+  'member-or-server': { owner: 'forbidden', stranger: 'not_found', removed: 'not_found', otherAgent: 'not_found' },
   admin: { member: 'forbidden', agent: 'forbidden', owner: 'forbidden', stranger: 'not_found', removed: 'not_found', otherAgent: 'not_found' },
   agent: { admin: 'not_found', member: 'not_found', stranger: 'not_found', removed: 'not_found', otherAgent: 'not_found' },
   // The owner is named in the input, not looked up: naming another is refused, not hidden.

@@ -5,7 +5,7 @@
  * an operation means saying here what it takes and whom it is for.
  */
 import type { AnyOp } from '../../src/ops/define-op.js'
-import { freshAgent, freshGroup, freshUser, type World } from './world.js'
+import { freshAgent, freshGroup, freshMessage, freshUser, type World } from './world.js'
 
 /**
  * Who may act on what the sample names, beyond the caller kinds of `op.callers` (a kind not
@@ -14,11 +14,12 @@ import { freshAgent, freshGroup, freshUser, type World } from './world.js'
  * - `read`: readers of a private conversation: members, the server key and the owner of a
  *   member agent; others 404, exactly like a missing conversation;
  * - `member`: members only; the agent owner (a reader) 403; others 404;
+ * - `member-or-server`: members and the server key; the agent owner (a reader) 403; others 404;
  * - `admin`: admins and the server key; other readers 403; others 404;
  * - `agent`: the agent's owner and the server key; any other user 404, like a missing agent;
  * - `owner-only`: the owner named in the input and the server key; another user 403.
  */
-export type Profile = 'open' | 'read' | 'member' | 'admin' | 'agent' | 'owner-only'
+export type Profile = 'open' | 'read' | 'member' | 'member-or-server' | 'admin' | 'agent' | 'owner-only'
 
 export interface Fixture {
   /**
@@ -78,6 +79,24 @@ export const FIXTURES: Record<string, Fixture> = {
   },
   'list-messages': { profile: 'read', scope: 'conversationId', sample: (w) => ({ conversationId: w.group.id, limit: 10 }) },
   'get-message': { profile: 'read', scope: 'id', sample: (w) => ({ id: w.message.id }) },
+  // The fresh message is the admin's own: for edits the author is the only one let through, as `admin` says.
+  'edit-message': {
+    profile: 'admin',
+    scope: 'id',
+    sample: async (w) => ({ id: (await freshMessage(w)).id, content: `edited @${w.member.id}`, mentions: [w.agent.id], metadata: { v: 2 } }),
+  },
+  'list-message-edits': { profile: 'read', scope: 'id', sample: (w) => ({ id: w.message.id, limit: 10 }) },
+  'delete-message': { profile: 'admin', scope: 'id', sample: async (w) => ({ id: (await freshMessage(w)).id, mode: 'soft', reason: 'fuzzed' }) },
+  'list-moderation-log': { profile: 'admin', scope: 'id', sample: (w) => ({ id: w.group.id, limit: 10 }) },
+  'add-reaction': { profile: 'member', scope: 'id', sample: (w) => ({ id: w.message.id, emoji: '👍' }) },
+  'remove-reaction': { profile: 'member', scope: 'id', sample: (w) => ({ id: w.message.id, emoji: '👍' }) },
+  'list-reactions': { profile: 'read', scope: 'id', sample: (w) => ({ id: w.message.id, emoji: '👍', limit: 10 }) },
+  'pin-message': { profile: 'member-or-server', scope: 'id', sample: (w) => ({ id: w.message.id }) },
+  'unpin-message': { profile: 'member-or-server', scope: 'id', sample: (w) => ({ id: w.message.id }) },
+  'list-pinned-messages': { profile: 'read', scope: 'id', sample: (w) => ({ id: w.group.id, limit: 10 }) },
+  'list-thread': { profile: 'read', scope: 'id', sample: (w) => ({ id: w.message.id, limit: 10 }) },
+  'mark-thread-read': { profile: 'member', scope: 'id', sample: (w) => ({ id: w.message.id }) },
+  'search-messages': { profile: 'read', scope: 'conversationId', sample: (w) => ({ query: 'hello wor', conversationId: w.group.id, limit: 10 }) },
 
   // real time
   sync: { profile: 'open', sample: (w) => ({ since: { [w.group.id]: 0, [w.dm.id]: 1 } }) },

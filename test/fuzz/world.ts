@@ -69,3 +69,8 @@ export async function freshAgent(w: World): Promise<{ id: string }> {
 export async function freshUser(w: World): Promise<{ id: string }> {
   return { id: (await w.h.user('Victim')).id }
 }
+
+/** A message of the world's admin in the group, for samples that change or delete one (the admin is its author). */
+export async function freshMessage(w: World): Promise<{ id: string }> {
+  return { id: (await w.h.ok('send-message', { conversationId: w.group.id, content: `fresh ${w.h.uid('m')}` }, w.admin.token)).id }
+}

@@ -34,9 +34,12 @@ export type ConversationCreatedData = {
       conversationId: string
       /** position of the message.created event in the conversation */
       seq: number
+      /** the participant who sent it; `"system"` on system messages */
       senderId: string
-      senderKind: "user" | "agent"
-      kind: "text" | "notice"
+      /** `system` for the messages Parley writes itself (`kind: "system"`) */
+      senderKind: "user" | "agent" | "system"
+      /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+      kind: "text" | "notice" | "system"
       content: string
       clientMsgId: string | null
       createdAt: string
@@ -51,13 +54,17 @@ export type ConversationCreatedData = {
         senderKind: "user" | "agent"
         createdAt: string
       } | null
-      /** participants the message mentions */
+      /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
       mentions: Array<string>
+      wildcardMention: "all" | "here" | null
+      metadata: Record<string, unknown> | null
       /** emoji → how many reacted and whether the caller did */
       reactions: Record<string, {
           count: number
           me: boolean
         }>
+      pinnedAt: string | null
+      pinnedBy: string | null
       attachments: Array<{
         id: string
         [key: string]: unknown
@@ -67,8 +74,21 @@ export type ConversationCreatedData = {
         [key: string]: unknown
       }>
       thread: {
+        /** replies that are not deleted */
         replyCount: number
         lastReplyAt: string | null
+        lastReplySeq: number | null
+        /** distinct repliers in order of first reply, at most 10 */
+        participantIds: Array<string>
+        lastReadSeq: number | null
+      } | null
+      system: {
+        event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+        actorId: string | null
+        /** who joined, left, was added or was removed; empty for conversation.renamed */
+        targetIds: Array<string>
+        name?: string | null
+        previousName?: string | null
       } | null
     } | null
     /** how the caller sees it: as a member, with the server key, as owner of a member agent (read-only), or as a public channel */
@@ -82,6 +102,8 @@ export type ConversationCreatedData = {
       unreadCount: number
       /** of those, the ones that mention the caller (capped at 1000) */
       mentionCount: number
+      /** threads the caller follows with replies from others after their thread cursor (capped at 1000); see mark-thread-read */
+      unreadThreadCount: number
       joinedAt: string
       preferences: {
         starred: boolean
@@ -147,9 +169,12 @@ export type ConversationUpdatedData = {
       conversationId: string
       /** position of the message.created event in the conversation */
       seq: number
+      /** the participant who sent it; `"system"` on system messages */
       senderId: string
-      senderKind: "user" | "agent"
-      kind: "text" | "notice"
+      /** `system` for the messages Parley writes itself (`kind: "system"`) */
+      senderKind: "user" | "agent" | "system"
+      /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+      kind: "text" | "notice" | "system"
       content: string
       clientMsgId: string | null
       createdAt: string
@@ -164,13 +189,17 @@ export type ConversationUpdatedData = {
         senderKind: "user" | "agent"
         createdAt: string
       } | null
-      /** participants the message mentions */
+      /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
       mentions: Array<string>
+      wildcardMention: "all" | "here" | null
+      metadata: Record<string, unknown> | null
       /** emoji → how many reacted and whether the caller did */
       reactions: Record<string, {
           count: number
           me: boolean
         }>
+      pinnedAt: string | null
+      pinnedBy: string | null
       attachments: Array<{
         id: string
         [key: string]: unknown
@@ -180,8 +209,21 @@ export type ConversationUpdatedData = {
         [key: string]: unknown
       }>
       thread: {
+        /** replies that are not deleted */
         replyCount: number
         lastReplyAt: string | null
+        lastReplySeq: number | null
+        /** distinct repliers in order of first reply, at most 10 */
+        participantIds: Array<string>
+        lastReadSeq: number | null
+      } | null
+      system: {
+        event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+        actorId: string | null
+        /** who joined, left, was added or was removed; empty for conversation.renamed */
+        targetIds: Array<string>
+        name?: string | null
+        previousName?: string | null
       } | null
     } | null
     /** how the caller sees it: as a member, with the server key, as owner of a member agent (read-only), or as a public channel */
@@ -195,6 +237,8 @@ export type ConversationUpdatedData = {
       unreadCount: number
       /** of those, the ones that mention the caller (capped at 1000) */
       mentionCount: number
+      /** threads the caller follows with replies from others after their thread cursor (capped at 1000); see mark-thread-read */
+      unreadThreadCount: number
       joinedAt: string
       preferences: {
         starred: boolean
@@ -252,9 +296,12 @@ export type MemberAddedData = {
       conversationId: string
       /** position of the message.created event in the conversation */
       seq: number
+      /** the participant who sent it; `"system"` on system messages */
       senderId: string
-      senderKind: "user" | "agent"
-      kind: "text" | "notice"
+      /** `system` for the messages Parley writes itself (`kind: "system"`) */
+      senderKind: "user" | "agent" | "system"
+      /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+      kind: "text" | "notice" | "system"
       content: string
       clientMsgId: string | null
       createdAt: string
@@ -269,13 +316,17 @@ export type MemberAddedData = {
         senderKind: "user" | "agent"
         createdAt: string
       } | null
-      /** participants the message mentions */
+      /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
       mentions: Array<string>
+      wildcardMention: "all" | "here" | null
+      metadata: Record<string, unknown> | null
       /** emoji → how many reacted and whether the caller did */
       reactions: Record<string, {
           count: number
           me: boolean
         }>
+      pinnedAt: string | null
+      pinnedBy: string | null
       attachments: Array<{
         id: string
         [key: string]: unknown
@@ -285,8 +336,21 @@ export type MemberAddedData = {
         [key: string]: unknown
       }>
       thread: {
+        /** replies that are not deleted */
         replyCount: number
         lastReplyAt: string | null
+        lastReplySeq: number | null
+        /** distinct repliers in order of first reply, at most 10 */
+        participantIds: Array<string>
+        lastReadSeq: number | null
+      } | null
+      system: {
+        event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+        actorId: string | null
+        /** who joined, left, was added or was removed; empty for conversation.renamed */
+        targetIds: Array<string>
+        name?: string | null
+        previousName?: string | null
       } | null
     } | null
     /** how the caller sees it: as a member, with the server key, as owner of a member agent (read-only), or as a public channel */
@@ -300,6 +364,8 @@ export type MemberAddedData = {
       unreadCount: number
       /** of those, the ones that mention the caller (capped at 1000) */
       mentionCount: number
+      /** threads the caller follows with replies from others after their thread cursor (capped at 1000); see mark-thread-read */
+      unreadThreadCount: number
       joinedAt: string
       preferences: {
         starred: boolean
@@ -345,9 +411,12 @@ export type MessageCreatedData = {
   conversationId: string
   /** position of the message.created event in the conversation */
   seq: number
+  /** the participant who sent it; `"system"` on system messages */
   senderId: string
-  senderKind: "user" | "agent"
-  kind: "text" | "notice"
+  /** `system` for the messages Parley writes itself (`kind: "system"`) */
+  senderKind: "user" | "agent" | "system"
+  /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+  kind: "text" | "notice" | "system"
   content: string
   clientMsgId: string | null
   createdAt: string
@@ -362,13 +431,17 @@ export type MessageCreatedData = {
     senderKind: "user" | "agent"
     createdAt: string
   } | null
-  /** participants the message mentions */
+  /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
   mentions: Array<string>
+  wildcardMention: "all" | "here" | null
+  metadata: Record<string, unknown> | null
   /** emoji → how many reacted and whether the caller did */
   reactions: Record<string, {
       count: number
       me: boolean
     }>
+  pinnedAt: string | null
+  pinnedBy: string | null
   attachments: Array<{
     id: string
     [key: string]: unknown
@@ -378,20 +451,36 @@ export type MessageCreatedData = {
     [key: string]: unknown
   }>
   thread: {
+    /** replies that are not deleted */
     replyCount: number
     lastReplyAt: string | null
+    lastReplySeq: number | null
+    /** distinct repliers in order of first reply, at most 10 */
+    participantIds: Array<string>
+    lastReadSeq: number | null
+  } | null
+  system: {
+    event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+    actorId: string | null
+    /** who joined, left, was added or was removed; empty for conversation.renamed */
+    targetIds: Array<string>
+    name?: string | null
+    previousName?: string | null
   } | null
 }
 
-/** `message.updated` (durable): A message was edited. `data` is the whole message view after the change (with `editedAt` set); `seq` stays the message’s own. */
+/** `message.updated` (durable): A message was edited. Emitted by edit-message. `data` is the whole message view after the change (with `editedAt` set; reactions without the viewer’s own `me`, which a client keeps from its state); `seq` stays the message’s own. */
 export type MessageUpdatedData = {
   id: string
   conversationId: string
   /** position of the message.created event in the conversation */
   seq: number
+  /** the participant who sent it; `"system"` on system messages */
   senderId: string
-  senderKind: "user" | "agent"
-  kind: "text" | "notice"
+  /** `system` for the messages Parley writes itself (`kind: "system"`) */
+  senderKind: "user" | "agent" | "system"
+  /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+  kind: "text" | "notice" | "system"
   content: string
   clientMsgId: string | null
   createdAt: string
@@ -406,13 +495,17 @@ export type MessageUpdatedData = {
     senderKind: "user" | "agent"
     createdAt: string
   } | null
-  /** participants the message mentions */
+  /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
   mentions: Array<string>
+  wildcardMention: "all" | "here" | null
+  metadata: Record<string, unknown> | null
   /** emoji → how many reacted and whether the caller did */
   reactions: Record<string, {
       count: number
       me: boolean
     }>
+  pinnedAt: string | null
+  pinnedBy: string | null
   attachments: Array<{
     id: string
     [key: string]: unknown
@@ -422,18 +515,158 @@ export type MessageUpdatedData = {
     [key: string]: unknown
   }>
   thread: {
+    /** replies that are not deleted */
     replyCount: number
     lastReplyAt: string | null
+    lastReplySeq: number | null
+    /** distinct repliers in order of first reply, at most 10 */
+    participantIds: Array<string>
+    lastReadSeq: number | null
+  } | null
+  system: {
+    event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+    actorId: string | null
+    /** who joined, left, was added or was removed; empty for conversation.renamed */
+    targetIds: Array<string>
+    name?: string | null
+    previousName?: string | null
   } | null
 }
 
-/** `message.deleted` (durable): A message was deleted. `mode: "soft"` leaves a tombstone (the message stays, empty, with `deletedAt`); `"hard"` removes it. `reason` is a moderator’s note, when given. */
+/** `message.deleted` (durable): A message was deleted. Emitted by delete-message. `mode: "soft"` leaves a tombstone at the same seq (`message`: the tombstone view, empty, with `deletedAt`); `"hard"` removes the message (`lastMessage`: when it was the conversation’s last message, the new last one, or null). `seq` is the deleted message’s own. `reason` is the deleter’s note, when given. */
 export type MessageDeletedData = {
   /** the message’s id */
   messageId: string
+  /** the deleted message’s seq */
+  seq: number
   mode: "soft" | "hard"
   deletedBy: string | null
   reason?: string
+  /** Example: { "id": "0190…", "conversationId": "0190…", "seq": 42, "senderId": "u_1", "senderKind": "user", "kind": "text", "content": "hi", … } */
+  message?: {
+    id: string
+    conversationId: string
+    /** position of the message.created event in the conversation */
+    seq: number
+    /** the participant who sent it; `"system"` on system messages */
+    senderId: string
+    /** `system` for the messages Parley writes itself (`kind: "system"`) */
+    senderKind: "user" | "agent" | "system"
+    /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+    kind: "text" | "notice" | "system"
+    content: string
+    clientMsgId: string | null
+    createdAt: string
+    editedAt: string | null
+    deletedAt: string | null
+    replyToId: string | null
+    threadRootId: string | null
+    forwardOf: {
+      messageId: string
+      conversationId: string
+      senderId: string
+      senderKind: "user" | "agent"
+      createdAt: string
+    } | null
+    /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
+    mentions: Array<string>
+    wildcardMention: "all" | "here" | null
+    metadata: Record<string, unknown> | null
+    /** emoji → how many reacted and whether the caller did */
+    reactions: Record<string, {
+        count: number
+        me: boolean
+      }>
+    pinnedAt: string | null
+    pinnedBy: string | null
+    attachments: Array<{
+      id: string
+      [key: string]: unknown
+    }>
+    linkPreviews: Array<{
+      url: string
+      [key: string]: unknown
+    }>
+    thread: {
+      /** replies that are not deleted */
+      replyCount: number
+      lastReplyAt: string | null
+      lastReplySeq: number | null
+      /** distinct repliers in order of first reply, at most 10 */
+      participantIds: Array<string>
+      lastReadSeq: number | null
+    } | null
+    system: {
+      event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+      actorId: string | null
+      /** who joined, left, was added or was removed; empty for conversation.renamed */
+      targetIds: Array<string>
+      name?: string | null
+      previousName?: string | null
+    } | null
+  }
+  lastMessage?: {
+    id: string
+    conversationId: string
+    /** position of the message.created event in the conversation */
+    seq: number
+    /** the participant who sent it; `"system"` on system messages */
+    senderId: string
+    /** `system` for the messages Parley writes itself (`kind: "system"`) */
+    senderKind: "user" | "agent" | "system"
+    /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+    kind: "text" | "notice" | "system"
+    content: string
+    clientMsgId: string | null
+    createdAt: string
+    editedAt: string | null
+    deletedAt: string | null
+    replyToId: string | null
+    threadRootId: string | null
+    forwardOf: {
+      messageId: string
+      conversationId: string
+      senderId: string
+      senderKind: "user" | "agent"
+      createdAt: string
+    } | null
+    /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
+    mentions: Array<string>
+    wildcardMention: "all" | "here" | null
+    metadata: Record<string, unknown> | null
+    /** emoji → how many reacted and whether the caller did */
+    reactions: Record<string, {
+        count: number
+        me: boolean
+      }>
+    pinnedAt: string | null
+    pinnedBy: string | null
+    attachments: Array<{
+      id: string
+      [key: string]: unknown
+    }>
+    linkPreviews: Array<{
+      url: string
+      [key: string]: unknown
+    }>
+    thread: {
+      /** replies that are not deleted */
+      replyCount: number
+      lastReplyAt: string | null
+      lastReplySeq: number | null
+      /** distinct repliers in order of first reply, at most 10 */
+      participantIds: Array<string>
+      lastReadSeq: number | null
+    } | null
+    system: {
+      event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+      actorId: string | null
+      /** who joined, left, was added or was removed; empty for conversation.renamed */
+      targetIds: Array<string>
+      name?: string | null
+      previousName?: string | null
+    } | null
+  } | null
 }
 
 /** `reaction.added` (durable): A participant reacted to a message. One event per participant and emoji; a client adds one to that emoji’s count. */
@@ -454,12 +687,75 @@ export type ReactionRemovedData = {
   userId: string
 }
 
-/** `message.pinned` (durable): A message was pinned. `pinnedAt` is when it was pinned. */
+/** `message.pinned` (durable): A message was pinned. `pinnedAt` is when it was pinned. `message` is the pinned message’s view (with `pinnedAt` and `pinnedBy` set; reactions with `me` false), so a client adds it to its pinned bar without a fetch. */
 export type MessagePinnedData = {
   /** the message’s id */
   messageId: string
   pinnedBy: string | null
   pinnedAt: string
+  /** Example: { "id": "0190…", "conversationId": "0190…", "seq": 42, "senderId": "u_1", "senderKind": "user", "kind": "text", "content": "hi", … } */
+  message: {
+    id: string
+    conversationId: string
+    /** position of the message.created event in the conversation */
+    seq: number
+    /** the participant who sent it; `"system"` on system messages */
+    senderId: string
+    /** `system` for the messages Parley writes itself (`kind: "system"`) */
+    senderKind: "user" | "agent" | "system"
+    /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+    kind: "text" | "notice" | "system"
+    content: string
+    clientMsgId: string | null
+    createdAt: string
+    editedAt: string | null
+    deletedAt: string | null
+    replyToId: string | null
+    threadRootId: string | null
+    forwardOf: {
+      messageId: string
+      conversationId: string
+      senderId: string
+      senderKind: "user" | "agent"
+      createdAt: string
+    } | null
+    /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
+    mentions: Array<string>
+    wildcardMention: "all" | "here" | null
+    metadata: Record<string, unknown> | null
+    /** emoji → how many reacted and whether the caller did */
+    reactions: Record<string, {
+        count: number
+        me: boolean
+      }>
+    pinnedAt: string | null
+    pinnedBy: string | null
+    attachments: Array<{
+      id: string
+      [key: string]: unknown
+    }>
+    linkPreviews: Array<{
+      url: string
+      [key: string]: unknown
+    }>
+    thread: {
+      /** replies that are not deleted */
+      replyCount: number
+      lastReplyAt: string | null
+      lastReplySeq: number | null
+      /** distinct repliers in order of first reply, at most 10 */
+      participantIds: Array<string>
+      lastReadSeq: number | null
+    } | null
+    system: {
+      event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+      actorId: string | null
+      /** who joined, left, was added or was removed; empty for conversation.renamed */
+      targetIds: Array<string>
+      name?: string | null
+      previousName?: string | null
+    } | null
+  }
 }
 
 /** `message.unpinned` (durable): A message was unpinned. `pinnedAt` is when the pin being removed had been made, so a client drops exactly that pin. */
@@ -475,6 +771,15 @@ export type MessageUnpinnedData = {
 export type ReadUpdatedData = {
   userId: string
   lastReadSeq: number
+}
+
+/** `thread.read.updated` (durable): A member’s read cursor in a thread moved forward. Emitted by mark-thread-read when the cursor moves (never backwards; no event when it stays). `threadRootId` names the thread by its root; `unreadThreadCount` is the member’s count of unread threads in the conversation after the move. */
+export type ThreadReadUpdatedData = {
+  userId: string
+  threadRootId: string
+  lastReadSeq: number
+  /** the member’s unread threads in this conversation after the move */
+  unreadThreadCount: number
 }
 
 /** `typing` (ephemeral): A member is typing, or stopped. From send-typing, to the conversation’s other connected members. A start carries `expiresAt`: show the indicator until then unless it is repeated. A stop (`send-typing` with `stopped: true`, e.g. the draft was sent or cleared) carries `stopped: true` and no expiry: hide the indicator now. */
@@ -515,6 +820,7 @@ export interface DurableEventData {
   "message.pinned": MessagePinnedData
   "message.unpinned": MessageUnpinnedData
   "read.updated": ReadUpdatedData
+  "thread.read.updated": ThreadReadUpdatedData
 }
 
 /** `data` of each ephemeral event (never stored, never replayed), by name. */
@@ -528,7 +834,7 @@ export type DurableEventName = keyof DurableEventData
 export type EphemeralEventName = keyof EphemeralEventData
 
 /** Durable event names, in catalogue order. */
-export const durableEventNames = ["conversation.created", "conversation.updated", "member.added", "member.removed", "member.updated", "message.created", "message.updated", "message.deleted", "reaction.added", "reaction.removed", "message.pinned", "message.unpinned", "read.updated"] as const satisfies readonly DurableEventName[]
+export const durableEventNames = ["conversation.created", "conversation.updated", "member.added", "member.removed", "member.updated", "message.created", "message.updated", "message.deleted", "reaction.added", "reaction.removed", "message.pinned", "message.unpinned", "read.updated", "thread.read.updated"] as const satisfies readonly DurableEventName[]
 
 /** A durable event frame on the socket (and, without `type`, an event of a `sync` answer). */
 export type DurableEventFrame =
@@ -545,6 +851,7 @@ export type DurableEventFrame =
   | { type: 'event'; event: "message.pinned"; conversationId: string; seq: number; actorId: string | null; createdAt: string; data: MessagePinnedData }
   | { type: 'event'; event: "message.unpinned"; conversationId: string; seq: number; actorId: string | null; createdAt: string; data: MessageUnpinnedData }
   | { type: 'event'; event: "read.updated"; conversationId: string; seq: number; actorId: string | null; createdAt: string; data: ReadUpdatedData }
+  | { type: 'event'; event: "thread.read.updated"; conversationId: string; seq: number; actorId: string | null; createdAt: string; data: ThreadReadUpdatedData }
 
 /** An ephemeral event frame: no seq; `presence` has no conversationId. */
 export type EphemeralEventFrame =

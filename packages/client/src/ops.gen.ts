@@ -306,9 +306,12 @@ export type ListAgentConversationsOutput = {
       conversationId: string
       /** position of the message.created event in the conversation */
       seq: number
+      /** the participant who sent it; `"system"` on system messages */
       senderId: string
-      senderKind: "user" | "agent"
-      kind: "text" | "notice"
+      /** `system` for the messages Parley writes itself (`kind: "system"`) */
+      senderKind: "user" | "agent" | "system"
+      /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+      kind: "text" | "notice" | "system"
       content: string
       clientMsgId: string | null
       createdAt: string
@@ -323,13 +326,17 @@ export type ListAgentConversationsOutput = {
         senderKind: "user" | "agent"
         createdAt: string
       } | null
-      /** participants the message mentions */
+      /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
       mentions: Array<string>
+      wildcardMention: "all" | "here" | null
+      metadata: Record<string, unknown> | null
       /** emoji → how many reacted and whether the caller did */
       reactions: Record<string, {
           count: number
           me: boolean
         }>
+      pinnedAt: string | null
+      pinnedBy: string | null
       attachments: Array<{
         id: string
         [key: string]: unknown
@@ -339,8 +346,21 @@ export type ListAgentConversationsOutput = {
         [key: string]: unknown
       }>
       thread: {
+        /** replies that are not deleted */
         replyCount: number
         lastReplyAt: string | null
+        lastReplySeq: number | null
+        /** distinct repliers in order of first reply, at most 10 */
+        participantIds: Array<string>
+        lastReadSeq: number | null
+      } | null
+      system: {
+        event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+        actorId: string | null
+        /** who joined, left, was added or was removed; empty for conversation.renamed */
+        targetIds: Array<string>
+        name?: string | null
+        previousName?: string | null
       } | null
     } | null
     /** how the caller sees it: as a member, with the server key, as owner of a member agent (read-only), or as a public channel */
@@ -354,6 +374,8 @@ export type ListAgentConversationsOutput = {
       unreadCount: number
       /** of those, the ones that mention the caller (capped at 1000) */
       mentionCount: number
+      /** threads the caller follows with replies from others after their thread cursor (capped at 1000); see mark-thread-read */
+      unreadThreadCount: number
       joinedAt: string
       preferences: {
         starred: boolean
@@ -423,9 +445,12 @@ export type CreateConversationOutput = {
     conversationId: string
     /** position of the message.created event in the conversation */
     seq: number
+    /** the participant who sent it; `"system"` on system messages */
     senderId: string
-    senderKind: "user" | "agent"
-    kind: "text" | "notice"
+    /** `system` for the messages Parley writes itself (`kind: "system"`) */
+    senderKind: "user" | "agent" | "system"
+    /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+    kind: "text" | "notice" | "system"
     content: string
     clientMsgId: string | null
     createdAt: string
@@ -440,13 +465,17 @@ export type CreateConversationOutput = {
       senderKind: "user" | "agent"
       createdAt: string
     } | null
-    /** participants the message mentions */
+    /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
     mentions: Array<string>
+    wildcardMention: "all" | "here" | null
+    metadata: Record<string, unknown> | null
     /** emoji → how many reacted and whether the caller did */
     reactions: Record<string, {
         count: number
         me: boolean
       }>
+    pinnedAt: string | null
+    pinnedBy: string | null
     attachments: Array<{
       id: string
       [key: string]: unknown
@@ -456,8 +485,21 @@ export type CreateConversationOutput = {
       [key: string]: unknown
     }>
     thread: {
+      /** replies that are not deleted */
       replyCount: number
       lastReplyAt: string | null
+      lastReplySeq: number | null
+      /** distinct repliers in order of first reply, at most 10 */
+      participantIds: Array<string>
+      lastReadSeq: number | null
+    } | null
+    system: {
+      event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+      actorId: string | null
+      /** who joined, left, was added or was removed; empty for conversation.renamed */
+      targetIds: Array<string>
+      name?: string | null
+      previousName?: string | null
     } | null
   } | null
   /** how the caller sees it: as a member, with the server key, as owner of a member agent (read-only), or as a public channel */
@@ -471,6 +513,8 @@ export type CreateConversationOutput = {
     unreadCount: number
     /** of those, the ones that mention the caller (capped at 1000) */
     mentionCount: number
+    /** threads the caller follows with replies from others after their thread cursor (capped at 1000); see mark-thread-read */
+    unreadThreadCount: number
     joinedAt: string
     preferences: {
       starred: boolean
@@ -516,9 +560,12 @@ export type GetConversationOutput = {
     conversationId: string
     /** position of the message.created event in the conversation */
     seq: number
+    /** the participant who sent it; `"system"` on system messages */
     senderId: string
-    senderKind: "user" | "agent"
-    kind: "text" | "notice"
+    /** `system` for the messages Parley writes itself (`kind: "system"`) */
+    senderKind: "user" | "agent" | "system"
+    /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+    kind: "text" | "notice" | "system"
     content: string
     clientMsgId: string | null
     createdAt: string
@@ -533,13 +580,17 @@ export type GetConversationOutput = {
       senderKind: "user" | "agent"
       createdAt: string
     } | null
-    /** participants the message mentions */
+    /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
     mentions: Array<string>
+    wildcardMention: "all" | "here" | null
+    metadata: Record<string, unknown> | null
     /** emoji → how many reacted and whether the caller did */
     reactions: Record<string, {
         count: number
         me: boolean
       }>
+    pinnedAt: string | null
+    pinnedBy: string | null
     attachments: Array<{
       id: string
       [key: string]: unknown
@@ -549,8 +600,21 @@ export type GetConversationOutput = {
       [key: string]: unknown
     }>
     thread: {
+      /** replies that are not deleted */
       replyCount: number
       lastReplyAt: string | null
+      lastReplySeq: number | null
+      /** distinct repliers in order of first reply, at most 10 */
+      participantIds: Array<string>
+      lastReadSeq: number | null
+    } | null
+    system: {
+      event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+      actorId: string | null
+      /** who joined, left, was added or was removed; empty for conversation.renamed */
+      targetIds: Array<string>
+      name?: string | null
+      previousName?: string | null
     } | null
   } | null
   /** how the caller sees it: as a member, with the server key, as owner of a member agent (read-only), or as a public channel */
@@ -564,6 +628,8 @@ export type GetConversationOutput = {
     unreadCount: number
     /** of those, the ones that mention the caller (capped at 1000) */
     mentionCount: number
+    /** threads the caller follows with replies from others after their thread cursor (capped at 1000); see mark-thread-read */
+    unreadThreadCount: number
     joinedAt: string
     preferences: {
       starred: boolean
@@ -617,9 +683,12 @@ export type ListConversationsOutput = {
       conversationId: string
       /** position of the message.created event in the conversation */
       seq: number
+      /** the participant who sent it; `"system"` on system messages */
       senderId: string
-      senderKind: "user" | "agent"
-      kind: "text" | "notice"
+      /** `system` for the messages Parley writes itself (`kind: "system"`) */
+      senderKind: "user" | "agent" | "system"
+      /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+      kind: "text" | "notice" | "system"
       content: string
       clientMsgId: string | null
       createdAt: string
@@ -634,13 +703,17 @@ export type ListConversationsOutput = {
         senderKind: "user" | "agent"
         createdAt: string
       } | null
-      /** participants the message mentions */
+      /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
       mentions: Array<string>
+      wildcardMention: "all" | "here" | null
+      metadata: Record<string, unknown> | null
       /** emoji → how many reacted and whether the caller did */
       reactions: Record<string, {
           count: number
           me: boolean
         }>
+      pinnedAt: string | null
+      pinnedBy: string | null
       attachments: Array<{
         id: string
         [key: string]: unknown
@@ -650,8 +723,21 @@ export type ListConversationsOutput = {
         [key: string]: unknown
       }>
       thread: {
+        /** replies that are not deleted */
         replyCount: number
         lastReplyAt: string | null
+        lastReplySeq: number | null
+        /** distinct repliers in order of first reply, at most 10 */
+        participantIds: Array<string>
+        lastReadSeq: number | null
+      } | null
+      system: {
+        event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+        actorId: string | null
+        /** who joined, left, was added or was removed; empty for conversation.renamed */
+        targetIds: Array<string>
+        name?: string | null
+        previousName?: string | null
       } | null
     } | null
     /** how the caller sees it: as a member, with the server key, as owner of a member agent (read-only), or as a public channel */
@@ -665,6 +751,8 @@ export type ListConversationsOutput = {
       unreadCount: number
       /** of those, the ones that mention the caller (capped at 1000) */
       mentionCount: number
+      /** threads the caller follows with replies from others after their thread cursor (capped at 1000); see mark-thread-read */
+      unreadThreadCount: number
       joinedAt: string
       preferences: {
         starred: boolean
@@ -726,9 +814,12 @@ export type UpdateConversationOutput = {
     conversationId: string
     /** position of the message.created event in the conversation */
     seq: number
+    /** the participant who sent it; `"system"` on system messages */
     senderId: string
-    senderKind: "user" | "agent"
-    kind: "text" | "notice"
+    /** `system` for the messages Parley writes itself (`kind: "system"`) */
+    senderKind: "user" | "agent" | "system"
+    /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+    kind: "text" | "notice" | "system"
     content: string
     clientMsgId: string | null
     createdAt: string
@@ -743,13 +834,17 @@ export type UpdateConversationOutput = {
       senderKind: "user" | "agent"
       createdAt: string
     } | null
-    /** participants the message mentions */
+    /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
     mentions: Array<string>
+    wildcardMention: "all" | "here" | null
+    metadata: Record<string, unknown> | null
     /** emoji → how many reacted and whether the caller did */
     reactions: Record<string, {
         count: number
         me: boolean
       }>
+    pinnedAt: string | null
+    pinnedBy: string | null
     attachments: Array<{
       id: string
       [key: string]: unknown
@@ -759,8 +854,21 @@ export type UpdateConversationOutput = {
       [key: string]: unknown
     }>
     thread: {
+      /** replies that are not deleted */
       replyCount: number
       lastReplyAt: string | null
+      lastReplySeq: number | null
+      /** distinct repliers in order of first reply, at most 10 */
+      participantIds: Array<string>
+      lastReadSeq: number | null
+    } | null
+    system: {
+      event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+      actorId: string | null
+      /** who joined, left, was added or was removed; empty for conversation.renamed */
+      targetIds: Array<string>
+      name?: string | null
+      previousName?: string | null
     } | null
   } | null
   /** how the caller sees it: as a member, with the server key, as owner of a member agent (read-only), or as a public channel */
@@ -774,6 +882,8 @@ export type UpdateConversationOutput = {
     unreadCount: number
     /** of those, the ones that mention the caller (capped at 1000) */
     mentionCount: number
+    /** threads the caller follows with replies from others after their thread cursor (capped at 1000); see mark-thread-read */
+    unreadThreadCount: number
     joinedAt: string
     preferences: {
       starred: boolean
@@ -818,9 +928,12 @@ export type ArchiveConversationOutput = {
     conversationId: string
     /** position of the message.created event in the conversation */
     seq: number
+    /** the participant who sent it; `"system"` on system messages */
     senderId: string
-    senderKind: "user" | "agent"
-    kind: "text" | "notice"
+    /** `system` for the messages Parley writes itself (`kind: "system"`) */
+    senderKind: "user" | "agent" | "system"
+    /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+    kind: "text" | "notice" | "system"
     content: string
     clientMsgId: string | null
     createdAt: string
@@ -835,13 +948,17 @@ export type ArchiveConversationOutput = {
       senderKind: "user" | "agent"
       createdAt: string
     } | null
-    /** participants the message mentions */
+    /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
     mentions: Array<string>
+    wildcardMention: "all" | "here" | null
+    metadata: Record<string, unknown> | null
     /** emoji → how many reacted and whether the caller did */
     reactions: Record<string, {
         count: number
         me: boolean
       }>
+    pinnedAt: string | null
+    pinnedBy: string | null
     attachments: Array<{
       id: string
       [key: string]: unknown
@@ -851,8 +968,21 @@ export type ArchiveConversationOutput = {
       [key: string]: unknown
     }>
     thread: {
+      /** replies that are not deleted */
       replyCount: number
       lastReplyAt: string | null
+      lastReplySeq: number | null
+      /** distinct repliers in order of first reply, at most 10 */
+      participantIds: Array<string>
+      lastReadSeq: number | null
+    } | null
+    system: {
+      event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+      actorId: string | null
+      /** who joined, left, was added or was removed; empty for conversation.renamed */
+      targetIds: Array<string>
+      name?: string | null
+      previousName?: string | null
     } | null
   } | null
   /** how the caller sees it: as a member, with the server key, as owner of a member agent (read-only), or as a public channel */
@@ -866,6 +996,8 @@ export type ArchiveConversationOutput = {
     unreadCount: number
     /** of those, the ones that mention the caller (capped at 1000) */
     mentionCount: number
+    /** threads the caller follows with replies from others after their thread cursor (capped at 1000); see mark-thread-read */
+    unreadThreadCount: number
     joinedAt: string
     preferences: {
       starred: boolean
@@ -910,9 +1042,12 @@ export type UnarchiveConversationOutput = {
     conversationId: string
     /** position of the message.created event in the conversation */
     seq: number
+    /** the participant who sent it; `"system"` on system messages */
     senderId: string
-    senderKind: "user" | "agent"
-    kind: "text" | "notice"
+    /** `system` for the messages Parley writes itself (`kind: "system"`) */
+    senderKind: "user" | "agent" | "system"
+    /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+    kind: "text" | "notice" | "system"
     content: string
     clientMsgId: string | null
     createdAt: string
@@ -927,13 +1062,17 @@ export type UnarchiveConversationOutput = {
       senderKind: "user" | "agent"
       createdAt: string
     } | null
-    /** participants the message mentions */
+    /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
     mentions: Array<string>
+    wildcardMention: "all" | "here" | null
+    metadata: Record<string, unknown> | null
     /** emoji → how many reacted and whether the caller did */
     reactions: Record<string, {
         count: number
         me: boolean
       }>
+    pinnedAt: string | null
+    pinnedBy: string | null
     attachments: Array<{
       id: string
       [key: string]: unknown
@@ -943,8 +1082,21 @@ export type UnarchiveConversationOutput = {
       [key: string]: unknown
     }>
     thread: {
+      /** replies that are not deleted */
       replyCount: number
       lastReplyAt: string | null
+      lastReplySeq: number | null
+      /** distinct repliers in order of first reply, at most 10 */
+      participantIds: Array<string>
+      lastReadSeq: number | null
+    } | null
+    system: {
+      event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+      actorId: string | null
+      /** who joined, left, was added or was removed; empty for conversation.renamed */
+      targetIds: Array<string>
+      name?: string | null
+      previousName?: string | null
     } | null
   } | null
   /** how the caller sees it: as a member, with the server key, as owner of a member agent (read-only), or as a public channel */
@@ -958,6 +1110,8 @@ export type UnarchiveConversationOutput = {
     unreadCount: number
     /** of those, the ones that mention the caller (capped at 1000) */
     mentionCount: number
+    /** threads the caller follows with replies from others after their thread cursor (capped at 1000); see mark-thread-read */
+    unreadThreadCount: number
     joinedAt: string
     preferences: {
       starred: boolean
@@ -1004,9 +1158,12 @@ export type ConvertConversationOutput = {
     conversationId: string
     /** position of the message.created event in the conversation */
     seq: number
+    /** the participant who sent it; `"system"` on system messages */
     senderId: string
-    senderKind: "user" | "agent"
-    kind: "text" | "notice"
+    /** `system` for the messages Parley writes itself (`kind: "system"`) */
+    senderKind: "user" | "agent" | "system"
+    /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+    kind: "text" | "notice" | "system"
     content: string
     clientMsgId: string | null
     createdAt: string
@@ -1021,13 +1178,17 @@ export type ConvertConversationOutput = {
       senderKind: "user" | "agent"
       createdAt: string
     } | null
-    /** participants the message mentions */
+    /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
     mentions: Array<string>
+    wildcardMention: "all" | "here" | null
+    metadata: Record<string, unknown> | null
     /** emoji → how many reacted and whether the caller did */
     reactions: Record<string, {
         count: number
         me: boolean
       }>
+    pinnedAt: string | null
+    pinnedBy: string | null
     attachments: Array<{
       id: string
       [key: string]: unknown
@@ -1037,8 +1198,21 @@ export type ConvertConversationOutput = {
       [key: string]: unknown
     }>
     thread: {
+      /** replies that are not deleted */
       replyCount: number
       lastReplyAt: string | null
+      lastReplySeq: number | null
+      /** distinct repliers in order of first reply, at most 10 */
+      participantIds: Array<string>
+      lastReadSeq: number | null
+    } | null
+    system: {
+      event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+      actorId: string | null
+      /** who joined, left, was added or was removed; empty for conversation.renamed */
+      targetIds: Array<string>
+      name?: string | null
+      previousName?: string | null
     } | null
   } | null
   /** how the caller sees it: as a member, with the server key, as owner of a member agent (read-only), or as a public channel */
@@ -1052,6 +1226,8 @@ export type ConvertConversationOutput = {
     unreadCount: number
     /** of those, the ones that mention the caller (capped at 1000) */
     mentionCount: number
+    /** threads the caller follows with replies from others after their thread cursor (capped at 1000); see mark-thread-read */
+    unreadThreadCount: number
     joinedAt: string
     preferences: {
       starred: boolean
@@ -1096,9 +1272,12 @@ export type JoinConversationOutput = {
     conversationId: string
     /** position of the message.created event in the conversation */
     seq: number
+    /** the participant who sent it; `"system"` on system messages */
     senderId: string
-    senderKind: "user" | "agent"
-    kind: "text" | "notice"
+    /** `system` for the messages Parley writes itself (`kind: "system"`) */
+    senderKind: "user" | "agent" | "system"
+    /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+    kind: "text" | "notice" | "system"
     content: string
     clientMsgId: string | null
     createdAt: string
@@ -1113,13 +1292,17 @@ export type JoinConversationOutput = {
       senderKind: "user" | "agent"
       createdAt: string
     } | null
-    /** participants the message mentions */
+    /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
     mentions: Array<string>
+    wildcardMention: "all" | "here" | null
+    metadata: Record<string, unknown> | null
     /** emoji → how many reacted and whether the caller did */
     reactions: Record<string, {
         count: number
         me: boolean
       }>
+    pinnedAt: string | null
+    pinnedBy: string | null
     attachments: Array<{
       id: string
       [key: string]: unknown
@@ -1129,8 +1312,21 @@ export type JoinConversationOutput = {
       [key: string]: unknown
     }>
     thread: {
+      /** replies that are not deleted */
       replyCount: number
       lastReplyAt: string | null
+      lastReplySeq: number | null
+      /** distinct repliers in order of first reply, at most 10 */
+      participantIds: Array<string>
+      lastReadSeq: number | null
+    } | null
+    system: {
+      event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+      actorId: string | null
+      /** who joined, left, was added or was removed; empty for conversation.renamed */
+      targetIds: Array<string>
+      name?: string | null
+      previousName?: string | null
     } | null
   } | null
   /** how the caller sees it: as a member, with the server key, as owner of a member agent (read-only), or as a public channel */
@@ -1144,6 +1340,8 @@ export type JoinConversationOutput = {
     unreadCount: number
     /** of those, the ones that mention the caller (capped at 1000) */
     mentionCount: number
+    /** threads the caller follows with replies from others after their thread cursor (capped at 1000); see mark-thread-read */
+    unreadThreadCount: number
     joinedAt: string
     preferences: {
       starred: boolean
@@ -1300,9 +1498,12 @@ export type UpdateConversationPreferencesOutput = {
     conversationId: string
     /** position of the message.created event in the conversation */
     seq: number
+    /** the participant who sent it; `"system"` on system messages */
     senderId: string
-    senderKind: "user" | "agent"
-    kind: "text" | "notice"
+    /** `system` for the messages Parley writes itself (`kind: "system"`) */
+    senderKind: "user" | "agent" | "system"
+    /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+    kind: "text" | "notice" | "system"
     content: string
     clientMsgId: string | null
     createdAt: string
@@ -1317,13 +1518,17 @@ export type UpdateConversationPreferencesOutput = {
       senderKind: "user" | "agent"
       createdAt: string
     } | null
-    /** participants the message mentions */
+    /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
     mentions: Array<string>
+    wildcardMention: "all" | "here" | null
+    metadata: Record<string, unknown> | null
     /** emoji → how many reacted and whether the caller did */
     reactions: Record<string, {
         count: number
         me: boolean
       }>
+    pinnedAt: string | null
+    pinnedBy: string | null
     attachments: Array<{
       id: string
       [key: string]: unknown
@@ -1333,8 +1538,21 @@ export type UpdateConversationPreferencesOutput = {
       [key: string]: unknown
     }>
     thread: {
+      /** replies that are not deleted */
       replyCount: number
       lastReplyAt: string | null
+      lastReplySeq: number | null
+      /** distinct repliers in order of first reply, at most 10 */
+      participantIds: Array<string>
+      lastReadSeq: number | null
+    } | null
+    system: {
+      event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+      actorId: string | null
+      /** who joined, left, was added or was removed; empty for conversation.renamed */
+      targetIds: Array<string>
+      name?: string | null
+      previousName?: string | null
     } | null
   } | null
   /** how the caller sees it: as a member, with the server key, as owner of a member agent (read-only), or as a public channel */
@@ -1348,6 +1566,8 @@ export type UpdateConversationPreferencesOutput = {
     unreadCount: number
     /** of those, the ones that mention the caller (capped at 1000) */
     mentionCount: number
+    /** threads the caller follows with replies from others after their thread cursor (capped at 1000); see mark-thread-read */
+    unreadThreadCount: number
     joinedAt: string
     preferences: {
       starred: boolean
@@ -1398,6 +1618,8 @@ export type SendMessageInput = {
   kind?: "text" | "notice"
   /** participants to mention; counts toward their unread mention counts */
   mentions?: Array<string>
+  /** free-form JSON object, at most 8192 bytes serialized */
+  metadata?: Record<string, unknown>
 }
 
 /** `send-message` output. */
@@ -1406,9 +1628,12 @@ export type SendMessageOutput = {
   conversationId: string
   /** position of the message.created event in the conversation */
   seq: number
+  /** the participant who sent it; `"system"` on system messages */
   senderId: string
-  senderKind: "user" | "agent"
-  kind: "text" | "notice"
+  /** `system` for the messages Parley writes itself (`kind: "system"`) */
+  senderKind: "user" | "agent" | "system"
+  /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+  kind: "text" | "notice" | "system"
   content: string
   clientMsgId: string | null
   createdAt: string
@@ -1423,13 +1648,17 @@ export type SendMessageOutput = {
     senderKind: "user" | "agent"
     createdAt: string
   } | null
-  /** participants the message mentions */
+  /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
   mentions: Array<string>
+  wildcardMention: "all" | "here" | null
+  metadata: Record<string, unknown> | null
   /** emoji → how many reacted and whether the caller did */
   reactions: Record<string, {
       count: number
       me: boolean
     }>
+  pinnedAt: string | null
+  pinnedBy: string | null
   attachments: Array<{
     id: string
     [key: string]: unknown
@@ -1439,8 +1668,21 @@ export type SendMessageOutput = {
     [key: string]: unknown
   }>
   thread: {
+    /** replies that are not deleted */
     replyCount: number
     lastReplyAt: string | null
+    lastReplySeq: number | null
+    /** distinct repliers in order of first reply, at most 10 */
+    participantIds: Array<string>
+    lastReadSeq: number | null
+  } | null
+  system: {
+    event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+    actorId: string | null
+    /** who joined, left, was added or was removed; empty for conversation.renamed */
+    targetIds: Array<string>
+    name?: string | null
+    previousName?: string | null
   } | null
 }
 
@@ -1463,9 +1705,12 @@ export type ListMessagesOutput = {
     conversationId: string
     /** position of the message.created event in the conversation */
     seq: number
+    /** the participant who sent it; `"system"` on system messages */
     senderId: string
-    senderKind: "user" | "agent"
-    kind: "text" | "notice"
+    /** `system` for the messages Parley writes itself (`kind: "system"`) */
+    senderKind: "user" | "agent" | "system"
+    /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+    kind: "text" | "notice" | "system"
     content: string
     clientMsgId: string | null
     createdAt: string
@@ -1480,13 +1725,17 @@ export type ListMessagesOutput = {
       senderKind: "user" | "agent"
       createdAt: string
     } | null
-    /** participants the message mentions */
+    /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
     mentions: Array<string>
+    wildcardMention: "all" | "here" | null
+    metadata: Record<string, unknown> | null
     /** emoji → how many reacted and whether the caller did */
     reactions: Record<string, {
         count: number
         me: boolean
       }>
+    pinnedAt: string | null
+    pinnedBy: string | null
     attachments: Array<{
       id: string
       [key: string]: unknown
@@ -1496,8 +1745,21 @@ export type ListMessagesOutput = {
       [key: string]: unknown
     }>
     thread: {
+      /** replies that are not deleted */
       replyCount: number
       lastReplyAt: string | null
+      lastReplySeq: number | null
+      /** distinct repliers in order of first reply, at most 10 */
+      participantIds: Array<string>
+      lastReadSeq: number | null
+    } | null
+    system: {
+      event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+      actorId: string | null
+      /** who joined, left, was added or was removed; empty for conversation.renamed */
+      targetIds: Array<string>
+      name?: string | null
+      previousName?: string | null
     } | null
   }>
   page: {
@@ -1530,9 +1792,12 @@ export type GetMessageOutput = {
   conversationId: string
   /** position of the message.created event in the conversation */
   seq: number
+  /** the participant who sent it; `"system"` on system messages */
   senderId: string
-  senderKind: "user" | "agent"
-  kind: "text" | "notice"
+  /** `system` for the messages Parley writes itself (`kind: "system"`) */
+  senderKind: "user" | "agent" | "system"
+  /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+  kind: "text" | "notice" | "system"
   content: string
   clientMsgId: string | null
   createdAt: string
@@ -1547,13 +1812,17 @@ export type GetMessageOutput = {
     senderKind: "user" | "agent"
     createdAt: string
   } | null
-  /** participants the message mentions */
+  /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
   mentions: Array<string>
+  wildcardMention: "all" | "here" | null
+  metadata: Record<string, unknown> | null
   /** emoji → how many reacted and whether the caller did */
   reactions: Record<string, {
       count: number
       me: boolean
     }>
+  pinnedAt: string | null
+  pinnedBy: string | null
   attachments: Array<{
     id: string
     [key: string]: unknown
@@ -1563,9 +1832,772 @@ export type GetMessageOutput = {
     [key: string]: unknown
   }>
   thread: {
+    /** replies that are not deleted */
     replyCount: number
     lastReplyAt: string | null
+    lastReplySeq: number | null
+    /** distinct repliers in order of first reply, at most 10 */
+    participantIds: Array<string>
+    lastReadSeq: number | null
   } | null
+  system: {
+    event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+    actorId: string | null
+    /** who joined, left, was added or was removed; empty for conversation.renamed */
+    targetIds: Array<string>
+    name?: string | null
+    previousName?: string | null
+  } | null
+}
+
+/** `edit-message` input: Edit one’s own message; earlier versions are kept */
+export type EditMessageInput = {
+  id: string
+  /** the new text */
+  content: string
+  /** participants to mention, besides the content’s @id tokens */
+  mentions?: Array<string>
+  metadata?: Record<string, unknown> | null
+}
+
+/** `edit-message` output. */
+export type EditMessageOutput = {
+  id: string
+  conversationId: string
+  /** position of the message.created event in the conversation */
+  seq: number
+  /** the participant who sent it; `"system"` on system messages */
+  senderId: string
+  /** `system` for the messages Parley writes itself (`kind: "system"`) */
+  senderKind: "user" | "agent" | "system"
+  /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+  kind: "text" | "notice" | "system"
+  content: string
+  clientMsgId: string | null
+  createdAt: string
+  editedAt: string | null
+  deletedAt: string | null
+  replyToId: string | null
+  threadRootId: string | null
+  forwardOf: {
+    messageId: string
+    conversationId: string
+    senderId: string
+    senderKind: "user" | "agent"
+    createdAt: string
+  } | null
+  /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
+  mentions: Array<string>
+  wildcardMention: "all" | "here" | null
+  metadata: Record<string, unknown> | null
+  /** emoji → how many reacted and whether the caller did */
+  reactions: Record<string, {
+      count: number
+      me: boolean
+    }>
+  pinnedAt: string | null
+  pinnedBy: string | null
+  attachments: Array<{
+    id: string
+    [key: string]: unknown
+  }>
+  linkPreviews: Array<{
+    url: string
+    [key: string]: unknown
+  }>
+  thread: {
+    /** replies that are not deleted */
+    replyCount: number
+    lastReplyAt: string | null
+    lastReplySeq: number | null
+    /** distinct repliers in order of first reply, at most 10 */
+    participantIds: Array<string>
+    lastReadSeq: number | null
+  } | null
+  system: {
+    event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+    actorId: string | null
+    /** who joined, left, was added or was removed; empty for conversation.renamed */
+    targetIds: Array<string>
+    name?: string | null
+    previousName?: string | null
+  } | null
+}
+
+/** `list-message-edits` input: Earlier versions of an edited message, oldest first */
+export type ListMessageEditsInput = {
+  id: string
+  /** opaque cursor from a previous page */
+  cursor?: string
+  /** page size, default 50, at most 200 */
+  limit?: number
+}
+
+/** `list-message-edits` output. */
+export type ListMessageEditsOutput = {
+  data: Array<{
+    content: string
+    /** when this version was replaced by the next */
+    editedAt: string
+  }>
+  page: {
+    /** pass as `cursor` to get the next page */
+    nextCursor?: string
+    hasMore: boolean
+  }
+}
+
+/** `delete-message` input: Delete a message: a tombstone at its place (soft) or gone (hard) */
+export type DeleteMessageInput = {
+  id: string
+  mode?: "soft" | "hard"
+  /** why; shown to members in the event and kept in the moderation log */
+  reason?: string
+}
+
+/** `delete-message` output. */
+export type DeleteMessageOutput = {
+  messageId: string
+  mode: "soft" | "hard"
+  deletedAt: string
+  message: {
+    id: string
+    conversationId: string
+    /** position of the message.created event in the conversation */
+    seq: number
+    /** the participant who sent it; `"system"` on system messages */
+    senderId: string
+    /** `system` for the messages Parley writes itself (`kind: "system"`) */
+    senderKind: "user" | "agent" | "system"
+    /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+    kind: "text" | "notice" | "system"
+    content: string
+    clientMsgId: string | null
+    createdAt: string
+    editedAt: string | null
+    deletedAt: string | null
+    replyToId: string | null
+    threadRootId: string | null
+    forwardOf: {
+      messageId: string
+      conversationId: string
+      senderId: string
+      senderKind: "user" | "agent"
+      createdAt: string
+    } | null
+    /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
+    mentions: Array<string>
+    wildcardMention: "all" | "here" | null
+    metadata: Record<string, unknown> | null
+    /** emoji → how many reacted and whether the caller did */
+    reactions: Record<string, {
+        count: number
+        me: boolean
+      }>
+    pinnedAt: string | null
+    pinnedBy: string | null
+    attachments: Array<{
+      id: string
+      [key: string]: unknown
+    }>
+    linkPreviews: Array<{
+      url: string
+      [key: string]: unknown
+    }>
+    thread: {
+      /** replies that are not deleted */
+      replyCount: number
+      lastReplyAt: string | null
+      lastReplySeq: number | null
+      /** distinct repliers in order of first reply, at most 10 */
+      participantIds: Array<string>
+      lastReadSeq: number | null
+    } | null
+    system: {
+      event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+      actorId: string | null
+      /** who joined, left, was added or was removed; empty for conversation.renamed */
+      targetIds: Array<string>
+      name?: string | null
+      previousName?: string | null
+    } | null
+  } | null
+}
+
+/** `list-moderation-log` input: Deletes of members’ messages by others (moderation), newest first */
+export type ListModerationLogInput = {
+  id: string
+  /** opaque cursor from a previous page */
+  cursor?: string
+  /** page size, default 50, at most 200 */
+  limit?: number
+}
+
+/** `list-moderation-log` output. */
+export type ListModerationLogOutput = {
+  data: Array<{
+    messageId: string
+    /** where the message was */
+    seq: number
+    /** who wrote the message */
+    authorId: string
+    deletedBy: string | null
+    reason: string | null
+    mode: "soft" | "hard"
+    deletedAt: string
+  }>
+  page: {
+    /** pass as `cursor` to get the next page */
+    nextCursor?: string
+    hasMore: boolean
+  }
+}
+
+/** `add-reaction` input: React to a message with an emoji */
+export type AddReactionInput = {
+  id: string
+  /** one Unicode emoji (👍, 👩🏽‍💻, 🇫🇷, 1️⃣) or a :shortcode: of 1–64 of a–z 0–9 _ + - */
+  emoji: string
+}
+
+/** `add-reaction` output. */
+export type AddReactionOutput = {
+  id: string
+  conversationId: string
+  /** position of the message.created event in the conversation */
+  seq: number
+  /** the participant who sent it; `"system"` on system messages */
+  senderId: string
+  /** `system` for the messages Parley writes itself (`kind: "system"`) */
+  senderKind: "user" | "agent" | "system"
+  /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+  kind: "text" | "notice" | "system"
+  content: string
+  clientMsgId: string | null
+  createdAt: string
+  editedAt: string | null
+  deletedAt: string | null
+  replyToId: string | null
+  threadRootId: string | null
+  forwardOf: {
+    messageId: string
+    conversationId: string
+    senderId: string
+    senderKind: "user" | "agent"
+    createdAt: string
+  } | null
+  /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
+  mentions: Array<string>
+  wildcardMention: "all" | "here" | null
+  metadata: Record<string, unknown> | null
+  /** emoji → how many reacted and whether the caller did */
+  reactions: Record<string, {
+      count: number
+      me: boolean
+    }>
+  pinnedAt: string | null
+  pinnedBy: string | null
+  attachments: Array<{
+    id: string
+    [key: string]: unknown
+  }>
+  linkPreviews: Array<{
+    url: string
+    [key: string]: unknown
+  }>
+  thread: {
+    /** replies that are not deleted */
+    replyCount: number
+    lastReplyAt: string | null
+    lastReplySeq: number | null
+    /** distinct repliers in order of first reply, at most 10 */
+    participantIds: Array<string>
+    lastReadSeq: number | null
+  } | null
+  system: {
+    event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+    actorId: string | null
+    /** who joined, left, was added or was removed; empty for conversation.renamed */
+    targetIds: Array<string>
+    name?: string | null
+    previousName?: string | null
+  } | null
+}
+
+/** `remove-reaction` input: Take back one’s reaction to a message */
+export type RemoveReactionInput = {
+  id: string
+  /** one Unicode emoji (👍, 👩🏽‍💻, 🇫🇷, 1️⃣) or a :shortcode: of 1–64 of a–z 0–9 _ + - */
+  emoji: string
+}
+
+/** `remove-reaction` output. */
+export type RemoveReactionOutput = {
+  id: string
+  conversationId: string
+  /** position of the message.created event in the conversation */
+  seq: number
+  /** the participant who sent it; `"system"` on system messages */
+  senderId: string
+  /** `system` for the messages Parley writes itself (`kind: "system"`) */
+  senderKind: "user" | "agent" | "system"
+  /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+  kind: "text" | "notice" | "system"
+  content: string
+  clientMsgId: string | null
+  createdAt: string
+  editedAt: string | null
+  deletedAt: string | null
+  replyToId: string | null
+  threadRootId: string | null
+  forwardOf: {
+    messageId: string
+    conversationId: string
+    senderId: string
+    senderKind: "user" | "agent"
+    createdAt: string
+  } | null
+  /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
+  mentions: Array<string>
+  wildcardMention: "all" | "here" | null
+  metadata: Record<string, unknown> | null
+  /** emoji → how many reacted and whether the caller did */
+  reactions: Record<string, {
+      count: number
+      me: boolean
+    }>
+  pinnedAt: string | null
+  pinnedBy: string | null
+  attachments: Array<{
+    id: string
+    [key: string]: unknown
+  }>
+  linkPreviews: Array<{
+    url: string
+    [key: string]: unknown
+  }>
+  thread: {
+    /** replies that are not deleted */
+    replyCount: number
+    lastReplyAt: string | null
+    lastReplySeq: number | null
+    /** distinct repliers in order of first reply, at most 10 */
+    participantIds: Array<string>
+    lastReadSeq: number | null
+  } | null
+  system: {
+    event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+    actorId: string | null
+    /** who joined, left, was added or was removed; empty for conversation.renamed */
+    targetIds: Array<string>
+    name?: string | null
+    previousName?: string | null
+  } | null
+}
+
+/** `list-reactions` input: Who reacted to a message with what, oldest first */
+export type ListReactionsInput = {
+  id: string
+  /** one Unicode emoji (👍, 👩🏽‍💻, 🇫🇷, 1️⃣) or a :shortcode: of 1–64 of a–z 0–9 _ + - */
+  emoji?: string
+  /** opaque cursor from a previous page */
+  cursor?: string
+  /** page size, default 50, at most 200 */
+  limit?: number
+}
+
+/** `list-reactions` output. */
+export type ListReactionsOutput = {
+  data: Array<{
+    emoji: string
+    /** who reacted (a user or an agent) */
+    userId: string
+    createdAt: string
+  }>
+  page: {
+    /** pass as `cursor` to get the next page */
+    nextCursor?: string
+    hasMore: boolean
+  }
+}
+
+/** `pin-message` input: Pin a message to its conversation */
+export type PinMessageInput = {
+  id: string
+}
+
+/** `pin-message` output. */
+export type PinMessageOutput = {
+  id: string
+  conversationId: string
+  /** position of the message.created event in the conversation */
+  seq: number
+  /** the participant who sent it; `"system"` on system messages */
+  senderId: string
+  /** `system` for the messages Parley writes itself (`kind: "system"`) */
+  senderKind: "user" | "agent" | "system"
+  /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+  kind: "text" | "notice" | "system"
+  content: string
+  clientMsgId: string | null
+  createdAt: string
+  editedAt: string | null
+  deletedAt: string | null
+  replyToId: string | null
+  threadRootId: string | null
+  forwardOf: {
+    messageId: string
+    conversationId: string
+    senderId: string
+    senderKind: "user" | "agent"
+    createdAt: string
+  } | null
+  /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
+  mentions: Array<string>
+  wildcardMention: "all" | "here" | null
+  metadata: Record<string, unknown> | null
+  /** emoji → how many reacted and whether the caller did */
+  reactions: Record<string, {
+      count: number
+      me: boolean
+    }>
+  pinnedAt: string | null
+  pinnedBy: string | null
+  attachments: Array<{
+    id: string
+    [key: string]: unknown
+  }>
+  linkPreviews: Array<{
+    url: string
+    [key: string]: unknown
+  }>
+  thread: {
+    /** replies that are not deleted */
+    replyCount: number
+    lastReplyAt: string | null
+    lastReplySeq: number | null
+    /** distinct repliers in order of first reply, at most 10 */
+    participantIds: Array<string>
+    lastReadSeq: number | null
+  } | null
+  system: {
+    event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+    actorId: string | null
+    /** who joined, left, was added or was removed; empty for conversation.renamed */
+    targetIds: Array<string>
+    name?: string | null
+    previousName?: string | null
+  } | null
+}
+
+/** `unpin-message` input: Unpin a message */
+export type UnpinMessageInput = {
+  id: string
+}
+
+/** `unpin-message` output. */
+export type UnpinMessageOutput = {
+  id: string
+  conversationId: string
+  /** position of the message.created event in the conversation */
+  seq: number
+  /** the participant who sent it; `"system"` on system messages */
+  senderId: string
+  /** `system` for the messages Parley writes itself (`kind: "system"`) */
+  senderKind: "user" | "agent" | "system"
+  /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+  kind: "text" | "notice" | "system"
+  content: string
+  clientMsgId: string | null
+  createdAt: string
+  editedAt: string | null
+  deletedAt: string | null
+  replyToId: string | null
+  threadRootId: string | null
+  forwardOf: {
+    messageId: string
+    conversationId: string
+    senderId: string
+    senderKind: "user" | "agent"
+    createdAt: string
+  } | null
+  /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
+  mentions: Array<string>
+  wildcardMention: "all" | "here" | null
+  metadata: Record<string, unknown> | null
+  /** emoji → how many reacted and whether the caller did */
+  reactions: Record<string, {
+      count: number
+      me: boolean
+    }>
+  pinnedAt: string | null
+  pinnedBy: string | null
+  attachments: Array<{
+    id: string
+    [key: string]: unknown
+  }>
+  linkPreviews: Array<{
+    url: string
+    [key: string]: unknown
+  }>
+  thread: {
+    /** replies that are not deleted */
+    replyCount: number
+    lastReplyAt: string | null
+    lastReplySeq: number | null
+    /** distinct repliers in order of first reply, at most 10 */
+    participantIds: Array<string>
+    lastReadSeq: number | null
+  } | null
+  system: {
+    event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+    actorId: string | null
+    /** who joined, left, was added or was removed; empty for conversation.renamed */
+    targetIds: Array<string>
+    name?: string | null
+    previousName?: string | null
+  } | null
+}
+
+/** `list-pinned-messages` input: The pinned messages of a conversation, newest pin first */
+export type ListPinnedMessagesInput = {
+  id: string
+  /** opaque cursor from a previous page */
+  cursor?: string
+  /** page size, default 50, at most 100 */
+  limit?: number
+}
+
+/** `list-pinned-messages` output. */
+export type ListPinnedMessagesOutput = {
+  data: Array<{
+    id: string
+    conversationId: string
+    /** position of the message.created event in the conversation */
+    seq: number
+    /** the participant who sent it; `"system"` on system messages */
+    senderId: string
+    /** `system` for the messages Parley writes itself (`kind: "system"`) */
+    senderKind: "user" | "agent" | "system"
+    /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+    kind: "text" | "notice" | "system"
+    content: string
+    clientMsgId: string | null
+    createdAt: string
+    editedAt: string | null
+    deletedAt: string | null
+    replyToId: string | null
+    threadRootId: string | null
+    forwardOf: {
+      messageId: string
+      conversationId: string
+      senderId: string
+      senderKind: "user" | "agent"
+      createdAt: string
+    } | null
+    /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
+    mentions: Array<string>
+    wildcardMention: "all" | "here" | null
+    metadata: Record<string, unknown> | null
+    /** emoji → how many reacted and whether the caller did */
+    reactions: Record<string, {
+        count: number
+        me: boolean
+      }>
+    pinnedAt: string | null
+    pinnedBy: string | null
+    attachments: Array<{
+      id: string
+      [key: string]: unknown
+    }>
+    linkPreviews: Array<{
+      url: string
+      [key: string]: unknown
+    }>
+    thread: {
+      /** replies that are not deleted */
+      replyCount: number
+      lastReplyAt: string | null
+      lastReplySeq: number | null
+      /** distinct repliers in order of first reply, at most 10 */
+      participantIds: Array<string>
+      lastReadSeq: number | null
+    } | null
+    system: {
+      event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+      actorId: string | null
+      /** who joined, left, was added or was removed; empty for conversation.renamed */
+      targetIds: Array<string>
+      name?: string | null
+      previousName?: string | null
+    } | null
+  }>
+  page: {
+    /** pass as `cursor` to get the next page */
+    nextCursor?: string
+    hasMore: boolean
+  }
+}
+
+/** `list-thread` input: A page of a thread’s replies, oldest first, with the root */
+export type ListThreadInput = {
+  /** the root, or a reply of the thread */
+  id: string
+  /** replies strictly before this seq */
+  before?: number
+  /** replies strictly after this seq */
+  after?: number
+  limit?: number
+}
+
+/** `list-thread` output. */
+export type ListThreadOutput = {
+  root: {
+    id: string
+    conversationId: string
+    /** position of the message.created event in the conversation */
+    seq: number
+    /** the participant who sent it; `"system"` on system messages */
+    senderId: string
+    /** `system` for the messages Parley writes itself (`kind: "system"`) */
+    senderKind: "user" | "agent" | "system"
+    /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+    kind: "text" | "notice" | "system"
+    content: string
+    clientMsgId: string | null
+    createdAt: string
+    editedAt: string | null
+    deletedAt: string | null
+    replyToId: string | null
+    threadRootId: string | null
+    forwardOf: {
+      messageId: string
+      conversationId: string
+      senderId: string
+      senderKind: "user" | "agent"
+      createdAt: string
+    } | null
+    /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
+    mentions: Array<string>
+    wildcardMention: "all" | "here" | null
+    metadata: Record<string, unknown> | null
+    /** emoji → how many reacted and whether the caller did */
+    reactions: Record<string, {
+        count: number
+        me: boolean
+      }>
+    pinnedAt: string | null
+    pinnedBy: string | null
+    attachments: Array<{
+      id: string
+      [key: string]: unknown
+    }>
+    linkPreviews: Array<{
+      url: string
+      [key: string]: unknown
+    }>
+    thread: {
+      /** replies that are not deleted */
+      replyCount: number
+      lastReplyAt: string | null
+      lastReplySeq: number | null
+      /** distinct repliers in order of first reply, at most 10 */
+      participantIds: Array<string>
+      lastReadSeq: number | null
+    } | null
+    system: {
+      event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+      actorId: string | null
+      /** who joined, left, was added or was removed; empty for conversation.renamed */
+      targetIds: Array<string>
+      name?: string | null
+      previousName?: string | null
+    } | null
+  } | null
+  data: Array<{
+    id: string
+    conversationId: string
+    /** position of the message.created event in the conversation */
+    seq: number
+    /** the participant who sent it; `"system"` on system messages */
+    senderId: string
+    /** `system` for the messages Parley writes itself (`kind: "system"`) */
+    senderKind: "user" | "agent" | "system"
+    /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+    kind: "text" | "notice" | "system"
+    content: string
+    clientMsgId: string | null
+    createdAt: string
+    editedAt: string | null
+    deletedAt: string | null
+    replyToId: string | null
+    threadRootId: string | null
+    forwardOf: {
+      messageId: string
+      conversationId: string
+      senderId: string
+      senderKind: "user" | "agent"
+      createdAt: string
+    } | null
+    /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
+    mentions: Array<string>
+    wildcardMention: "all" | "here" | null
+    metadata: Record<string, unknown> | null
+    /** emoji → how many reacted and whether the caller did */
+    reactions: Record<string, {
+        count: number
+        me: boolean
+      }>
+    pinnedAt: string | null
+    pinnedBy: string | null
+    attachments: Array<{
+      id: string
+      [key: string]: unknown
+    }>
+    linkPreviews: Array<{
+      url: string
+      [key: string]: unknown
+    }>
+    thread: {
+      /** replies that are not deleted */
+      replyCount: number
+      lastReplyAt: string | null
+      lastReplySeq: number | null
+      /** distinct repliers in order of first reply, at most 10 */
+      participantIds: Array<string>
+      lastReadSeq: number | null
+    } | null
+    system: {
+      event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+      actorId: string | null
+      /** who joined, left, was added or was removed; empty for conversation.renamed */
+      targetIds: Array<string>
+      name?: string | null
+      previousName?: string | null
+    } | null
+  }>
+  page: {
+    hasBefore: boolean
+    hasAfter: boolean
+  }
+}
+
+/** `mark-thread-read` input: Move the caller’s read cursor in a thread forward */
+export type MarkThreadReadInput = {
+  /** the root, or a reply of the thread */
+  id: string
+  /** the position read up to; default the newest reply */
+  seq?: number
+}
+
+/** `mark-thread-read` output. */
+export type MarkThreadReadOutput = {
+  threadRootId: string
+  /** whether the caller follows the thread (only followers have a thread cursor) */
+  following: boolean
+  lastReadSeq: number | null
+  /** the caller’s unread threads in this conversation after the call (capped at 1000) */
+  unreadThreadCount: number
 }
 
 /** `sync` input: Resume: every durable event after the positions the client has seen */
@@ -1620,6 +2652,100 @@ export type GetPresenceOutput = {
   }>
 }
 
+/** `search-messages` input: Search the messages the caller may read now, best match first */
+export type SearchMessagesInput = {
+  /** the words to find; plain text, no operators */
+  query: string
+  /** search only this conversation */
+  conversationId?: string
+  /** only messages of this sender */
+  senderId?: string
+  /** only messages created at or after this time */
+  since?: string
+  /** only messages created before this time */
+  until?: string
+  /** opaque cursor from a previous page */
+  cursor?: string
+  /** page size, default 20, at most 100 */
+  limit?: number
+}
+
+/** `search-messages` output. */
+export type SearchMessagesOutput = {
+  data: Array<{
+    /** Example: { "id": "0190…", "conversationId": "0190…", "seq": 42, "senderId": "u_1", "senderKind": "user", "kind": "text", "content": "hi", … } */
+    message: {
+      id: string
+      conversationId: string
+      /** position of the message.created event in the conversation */
+      seq: number
+      /** the participant who sent it; `"system"` on system messages */
+      senderId: string
+      /** `system` for the messages Parley writes itself (`kind: "system"`) */
+      senderKind: "user" | "agent" | "system"
+      /** `system`: written by Parley (member joined, left, added, removed; conversation renamed); see `system` */
+      kind: "text" | "notice" | "system"
+      content: string
+      clientMsgId: string | null
+      createdAt: string
+      editedAt: string | null
+      deletedAt: string | null
+      replyToId: string | null
+      threadRootId: string | null
+      forwardOf: {
+        messageId: string
+        conversationId: string
+        senderId: string
+        senderKind: "user" | "agent"
+        createdAt: string
+      } | null
+      /** members the message mentions: the explicit `mentions` and the `@id` tokens of its content */
+      mentions: Array<string>
+      wildcardMention: "all" | "here" | null
+      metadata: Record<string, unknown> | null
+      /** emoji → how many reacted and whether the caller did */
+      reactions: Record<string, {
+          count: number
+          me: boolean
+        }>
+      pinnedAt: string | null
+      pinnedBy: string | null
+      attachments: Array<{
+        id: string
+        [key: string]: unknown
+      }>
+      linkPreviews: Array<{
+        url: string
+        [key: string]: unknown
+      }>
+      thread: {
+        /** replies that are not deleted */
+        replyCount: number
+        lastReplyAt: string | null
+        lastReplySeq: number | null
+        /** distinct repliers in order of first reply, at most 10 */
+        participantIds: Array<string>
+        lastReadSeq: number | null
+      } | null
+      system: {
+        event: "member.joined" | "member.left" | "member.added" | "member.removed" | "conversation.renamed"
+        actorId: string | null
+        /** who joined, left, was added or was removed; empty for conversation.renamed */
+        targetIds: Array<string>
+        name?: string | null
+        previousName?: string | null
+      } | null
+    }
+    /** up to three plain-text snippets of the content, each match wrapped in « and » (never HTML) */
+    highlights: Array<string>
+  }>
+  page: {
+    /** pass as `cursor` to get the next page */
+    nextCursor?: string
+    hasMore: boolean
+  }
+}
+
 /** Input and output type of every operation, by op id. */
 export interface OpTypes {
   "upsert-user": { input: UpsertUserInput; output: UpsertUserOutput }
@@ -1652,9 +2778,22 @@ export interface OpTypes {
   "send-message": { input: SendMessageInput; output: SendMessageOutput }
   "list-messages": { input: ListMessagesInput; output: ListMessagesOutput }
   "get-message": { input: GetMessageInput; output: GetMessageOutput }
+  "edit-message": { input: EditMessageInput; output: EditMessageOutput }
+  "list-message-edits": { input: ListMessageEditsInput; output: ListMessageEditsOutput }
+  "delete-message": { input: DeleteMessageInput; output: DeleteMessageOutput }
+  "list-moderation-log": { input: ListModerationLogInput; output: ListModerationLogOutput }
+  "add-reaction": { input: AddReactionInput; output: AddReactionOutput }
+  "remove-reaction": { input: RemoveReactionInput; output: RemoveReactionOutput }
+  "list-reactions": { input: ListReactionsInput; output: ListReactionsOutput }
+  "pin-message": { input: PinMessageInput; output: PinMessageOutput }
+  "unpin-message": { input: UnpinMessageInput; output: UnpinMessageOutput }
+  "list-pinned-messages": { input: ListPinnedMessagesInput; output: ListPinnedMessagesOutput }
+  "list-thread": { input: ListThreadInput; output: ListThreadOutput }
+  "mark-thread-read": { input: MarkThreadReadInput; output: MarkThreadReadOutput }
   "sync": { input: SyncInput; output: SyncOutput }
   "send-typing": { input: SendTypingInput; output: SendTypingOutput }
   "get-presence": { input: GetPresenceInput; output: GetPresenceOutput }
+  "search-messages": { input: SearchMessagesInput; output: SearchMessagesOutput }
 }
 
 /** HTTP route of every operation: `POST path`, `{param}` segments filled from the input. */
@@ -1689,9 +2828,22 @@ export const opRoutes = {
   "send-message": { path: "/v1/messages/send", params: [] },
   "list-messages": { path: "/v1/messages/list", params: [] },
   "get-message": { path: "/v1/messages/{id}/get", params: ["id"] },
+  "edit-message": { path: "/v1/messages/{id}/update", params: ["id"] },
+  "list-message-edits": { path: "/v1/messages/{id}/edits/list", params: ["id"] },
+  "delete-message": { path: "/v1/messages/{id}/delete", params: ["id"] },
+  "list-moderation-log": { path: "/v1/conversations/{id}/moderation/list", params: ["id"] },
+  "add-reaction": { path: "/v1/messages/{id}/reactions/add", params: ["id"] },
+  "remove-reaction": { path: "/v1/messages/{id}/reactions/remove", params: ["id"] },
+  "list-reactions": { path: "/v1/messages/{id}/reactions/list", params: ["id"] },
+  "pin-message": { path: "/v1/messages/{id}/pin", params: ["id"] },
+  "unpin-message": { path: "/v1/messages/{id}/unpin", params: ["id"] },
+  "list-pinned-messages": { path: "/v1/conversations/{id}/pins/list", params: ["id"] },
+  "list-thread": { path: "/v1/messages/{id}/thread/list", params: ["id"] },
+  "mark-thread-read": { path: "/v1/messages/{id}/thread/read", params: ["id"] },
   "sync": { path: "/v1/sync", params: [] },
   "send-typing": { path: "/v1/typing/send", params: [] },
   "get-presence": { path: "/v1/presence/get", params: [] },
+  "search-messages": { path: "/v1/messages/search", params: [] },
 } as const satisfies Record<keyof OpTypes, { path: string; params: readonly string[] }>
 
 /** Method name on `client.ops` → op id. */
@@ -1726,7 +2878,20 @@ export const opMethods = {
   sendMessage: "send-message",
   listMessages: "list-messages",
   getMessage: "get-message",
+  editMessage: "edit-message",
+  listMessageEdits: "list-message-edits",
+  deleteMessage: "delete-message",
+  listModerationLog: "list-moderation-log",
+  addReaction: "add-reaction",
+  removeReaction: "remove-reaction",
+  listReactions: "list-reactions",
+  pinMessage: "pin-message",
+  unpinMessage: "unpin-message",
+  listPinnedMessages: "list-pinned-messages",
+  listThread: "list-thread",
+  markThreadRead: "mark-thread-read",
   sync: "sync",
   sendTyping: "send-typing",
   getPresence: "get-presence",
+  searchMessages: "search-messages",
 } as const satisfies Record<string, keyof OpTypes>

@@ -97,8 +97,12 @@ export interface SessionReadyFrame {
   protocol: number
   sessionId: string
   participant: { id: string; kind: 'user' | 'agent' }
-  /** Conversations with something unread, each with its counts and last seq. */
-  unread: { conversationId: string; unreadCount: number; mentionCount: number; lastSeq: number }[]
+  /**
+   * Conversations with something unread (messages or threads), each with its counts and last
+   * seq: the same counts as the membership views (`unreadThreadCount`: threads the participant
+   * follows with replies from others after their thread cursor).
+   */
+  unread: { conversationId: string; unreadCount: number; mentionCount: number; unreadThreadCount: number; lastSeq: number }[]
   /** Limits the server enforces on this session. */
   limits: { maxFrameBytes: number; framesPerSecond: number; idleTimeoutMs: number }
 }

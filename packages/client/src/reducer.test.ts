@@ -7,13 +7,13 @@ const conv = (over: Partial<Conversation> = {}): Conversation => ({
   id: 'c1', type: 'group', name: 'g', description: null, visibility: 'private', externalRef: null, metadata: {},
   settings: { maxMembers: 100, locked: false }, agentId: null, createdBy: 'me', memberCount: 2, lastSeq: 1,
   lastActivityAt: T, archivedAt: null, createdAt: T, updatedAt: T, lastMessage: null, access: 'member',
-  membership: { role: 'member', canPost: true, lastReadSeq: 0, unreadCount: 0, mentionCount: 0, joinedAt: T, preferences: { starred: false, muteUntil: null, notifyLevel: 'all' } },
+  membership: { role: 'member', canPost: true, lastReadSeq: 0, unreadCount: 0, mentionCount: 0, unreadThreadCount: 0, joinedAt: T, preferences: { starred: false, muteUntil: null, notifyLevel: 'all' } },
   ...over,
 })
 const msg = (seq: number, senderId: string, over: Partial<Message> = {}): Message => ({
   id: `m${seq}`, conversationId: 'c1', seq, senderId, senderKind: 'user', kind: 'text', content: `#${seq}`, clientMsgId: null,
   createdAt: `2025-01-01T00:00:${String(seq % 60).padStart(2, '0')}.000Z`, editedAt: null, deletedAt: null, replyToId: null,
-  threadRootId: null, forwardOf: null, mentions: [], reactions: {}, attachments: [], linkPreviews: [], thread: null, ...over,
+  threadRootId: null, forwardOf: null, mentions: [], reactions: {}, pinnedAt: null, pinnedBy: null, attachments: [], linkPreviews: [], thread: null, system: null, wildcardMention: null, metadata: null, ...over,
 })
 const member = (userId: string, over: Partial<Member> = {}): Member => ({ userId, kind: 'user', name: userId, avatarUrl: null, role: 'member', canPost: true, joinedAt: T, lastReadSeq: 0, ...over })
 const ev = (seq: number, event: string, data: unknown, conversationId = 'c1'): ReducibleEvent => ({ event, conversationId, seq, actorId: null, createdAt: T, data })
@@ -104,7 +104,7 @@ describe('reducer', () => {
     const s = applyEvent(initialState('me', []), ev(4, 'member.added', { member: member('me', { joinedAt: '2025-02-01T00:00:00.000Z' }), by: 'bo', conversation: view }, 'c9'))
     expect(s.conversations.c9.conversation).toEqual({
       ...view,
-      membership: { role: 'member', canPost: true, lastReadSeq: 0, unreadCount: 0, mentionCount: 0, joinedAt: '2025-02-01T00:00:00.000Z', preferences: { starred: false, muteUntil: null, notifyLevel: 'all' } },
+      membership: { role: 'member', canPost: true, lastReadSeq: 0, unreadCount: 0, mentionCount: 0, unreadThreadCount: 0, joinedAt: '2025-02-01T00:00:00.000Z', preferences: { starred: false, muteUntil: null, notifyLevel: 'all' } },
     })
     expect(s.conversations.c9.messages).toEqual([])
     expect(s.stale).toEqual([{ conversationId: 'c9', what: 'members', why: expect.any(String) }])
@@ -145,7 +145,7 @@ describe('reducer', () => {
     let s = applyEvent(loaded(), ev(2, 'member.updated', { member: member('me', { role: 'admin' }), changes: { role: 'admin' } }))
     expect(c1(s).conversation.membership!.role).toBe('admin')
     s = applyEvents(s, [ev(3, 'message.created', msg(3, 'bo')), ev(4, 'message.created', msg(4, 'bo', { replyToId: 'm3', threadRootId: 'm3' }))])
-    expect(c1(s).messages![0].thread).toEqual({ replyCount: 1, lastReplyAt: msg(4, 'bo').createdAt })
+    expect(c1(s).messages![0].thread).toEqual({ replyCount: 1, lastReplyAt: msg(4, 'bo').createdAt, lastReplySeq: 4, participantIds: ['bo'], lastReadSeq: null })
   })
 
   it('lists conversations by last activity, newest first', () => {
@@ -153,9 +153,10 @@ describe('reducer', () => {
     expect(conversationList(s).map((c) => c.id)).toEqual(['b', 'a'])
   })
 
-  it('message.deleted (not emitted yet) tombstones the loaded message and recounts', () => {
+  it('message.deleted tombstones the loaded message and it stops counting (more in reducer-edits.test.ts)', () => {
     const s = applyEvent(loaded(), ev(2, 'message.created', msg(2, 'bo')))
-    const d = applyEvent(s, ev(3, 'message.deleted', { ...msg(2, 'bo'), deletedAt: T }))
+    const tomb = { ...msg(2, 'bo'), content: '', deletedAt: T }
+    const d = applyEvent(s, ev(3, 'message.deleted', { messageId: 'm2', seq: 2, mode: 'soft', deletedBy: 'bo', message: tomb }))
     expect(c1(d).messages![0]).toMatchObject({ content: '', deletedAt: T })
     expect(c1(d).conversation.membership!.unreadCount).toBe(0)
   })

@@ -1,8 +1,11 @@
 import type { Conversation, Message } from './events.js'
-import { canPostIn, learnRight, recount, withMemberCursor } from './reducer-rules.js'
-import type { ConversationState, Member, Rights } from './state.js'
+import { canPostIn, learnRight, mentionsMe, recount, withMemberCursor } from './reducer-rules.js'
+import { messageEdited, messageRemoved, type DeletedData } from './reducer-edits.js'
+import { keepThread, messageDeleted as threadMessageDeleted, messageUpdated as threadMessageUpdated, replyArrived, threadReadUpdated, type ThreadStep } from './reducer-threads.js'
+import { messagePinned, messageUnpinned, reactionChanged, withoutPin, type PinnedData, type ReactionData } from './reducer-reactions.js'
+import type { ConversationState, Member, Pin, Rights } from './state.js'
 
-export type { ConversationState, Member } from './state.js'
+export type { ConversationState, Member, Pin } from './state.js'
 
 /**
  * The client-side state an app builds from what it fetches, and keeps current by applying
@@ -40,9 +43,11 @@ export interface FetchedConversation {
   conversation: Conversation
   messages?: { data: Message[]; page: { hasBefore: boolean } }
   members?: Member[]
+  /** list-pinned-messages (every page), as pins; fetched along with the messages. */
+  pins?: Pin[]
 }
 
-/** The state from what was fetched: list-conversations (all pages), and per conversation list-messages and list-conversation-members. */
+/** The state from what was fetched: list-conversations (all pages), and per conversation list-messages, list-conversation-members and list-pinned-messages. */
 export function initialState(me: string, fetched: FetchedConversation[]): ClientState {
   const conversations: Record<string, ConversationState> = {}
   for (const f of fetched) {
@@ -53,6 +58,7 @@ export function initialState(me: string, fetched: FetchedConversation[]): Client
       conversation: f.conversation,
       ...(f.messages ? { messages: f.messages.data, hasBefore: f.messages.page.hasBefore } : {}),
       ...(f.members ? { members: f.members } : {}),
+      ...(f.pins ? { pins: f.pins } : {}),
       rights,
     }
   }
@@ -95,16 +101,31 @@ export function applyEvent(state: ClientState, e: ReducibleEvent): ClientState {
     case 'member.updated':
       return put(next, memberUpdated(next.me, at, data.member as Member, data.changes ?? {}))
     case 'message.created':
-      return put(next, messageCreated(next.me, at, data as Message))
+      return step(next, replyArrived(next.me, messageCreated(next.me, at, data as Message), data as Message))
     case 'read.updated':
       return readUpdated(next, at, data.userId as string, data.lastReadSeq as number)
-    case 'message.updated':
-    case 'message.deleted':
+    case 'thread.read.updated':
+      return put(next, data.userId === next.me ? threadReadUpdated(at, data as { threadRootId: string; lastReadSeq: number; unreadThreadCount: number }) : at)
+    case 'message.updated': {
+      // A thread root keeps the viewer's own cursor, which the caller-free view lacks.
+      const t = threadMessageUpdated(at, data as Message)
+      const s = messageChanged(step(next, t), t.entry, e, data)
+      const after = s.conversations[e.conversationId]
+      return after ? put(s, keepThread(after, (data as Message).id, t.thread)) : s
+    }
+    case 'message.deleted': {
+      const t = threadMessageDeleted(at, data.messageId as string, data.mode as 'soft' | 'hard')
+      const s = messageChanged(step(next, t), t.entry, e, data)
+      const after = s.conversations[e.conversationId]
+      return after ? put(s, keepThread(after, data.messageId as string, t.thread)) : s
+    }
     case 'reaction.added':
     case 'reaction.removed':
+      return put(next, reactionChanged(next.me, at, data as ReactionData, e.event === 'reaction.added' ? 1 : -1))
     case 'message.pinned':
+      return put(next, messagePinned(at, data as PinnedData))
     case 'message.unpinned':
-      return messageChanged(next, at, e, data)
+      return put(next, messageUnpinned(at, data.messageId as string))
     default:
       // conversation.created of a known conversation cannot happen; anything newer is unknown to this SDK.
       return stale(put(next, at), e.conversationId, 'conversation', `${e.event} is not known to this reducer`)
@@ -141,6 +162,7 @@ function applyToUnknown(state: ClientState, e: ReducibleEvent, data: Record<stri
         lastReadSeq: 0,
         unreadCount: 0,
         mentionCount: 0,
+        unreadThreadCount: 0,
         // Members are inserted in the same statement and at the same time as the conversation.
         joinedAt: view.createdAt,
         preferences: NEW_MEMBERSHIP_PREFERENCES,
@@ -159,7 +181,7 @@ function applyToUnknown(state: ClientState, e: ReducibleEvent, data: Record<stri
           lastReadSeq: 0,
         })).sort(byJoined)
       : undefined
-    const entry: ConversationState = { conversation, messages: [], hasBefore: false, rights, ...(views ? { members: views } : {}) }
+    const entry: ConversationState = { conversation, messages: [], hasBefore: false, pins: [], rights, ...(views ? { members: views } : {}) }
     return views ? put(state, entry) : stale(put(state, entry), view.id, 'members', 'conversation.created does not carry the member views')
   }
   if (e.event === 'member.added' && data.member?.userId === state.me) return joined(state, e, data.member as Member, data.conversation as Conversation | undefined)
@@ -187,13 +209,14 @@ function joined(state: ClientState, e: ReducibleEvent, me: Member, view: Convers
       lastReadSeq: me.lastReadSeq,
       unreadCount: 0,
       mentionCount: 0,
+      unreadThreadCount: 0,
       joinedAt: me.joinedAt,
       preferences: NEW_MEMBERSHIP_PREFERENCES,
     },
   }
   const noHistory = !view.lastMessage
   const alone = view.memberCount === 1
-  let next = put(state, { conversation, rights, ...(noHistory ? { messages: [], hasBefore: false } : {}), ...(alone ? { members: [me] } : {}) })
+  let next = put(state, { conversation, rights, ...(noHistory ? { messages: [], hasBefore: false, pins: [] } : {}), ...(alone ? { members: [me] } : {}) })
   if (!noHistory) {
     next = stale(next, id, 'messages', 'member.added does not carry the earlier messages')
     next = stale(next, id, 'counts', 'the earlier messages are unread and not loaded')
@@ -260,11 +283,13 @@ function memberUpdated(me: string, entry: ConversationState, member: Member, cha
 function messageCreated(me: string, entry: ConversationState, msg: Message): ConversationState {
   let conversation: Conversation = { ...entry.conversation, lastMessage: msg, lastActivityAt: msg.createdAt }
   const m = conversation.membership
-  if (m && msg.senderId === me) {
+  // System messages (Parley's own: member joined, renamed…) are never unread and move no one's cursor.
+  const system = msg.kind === 'system'
+  if (m && !system && msg.senderId === me) {
     // Sending moves the sender's read cursor to their message: nothing before it is unread.
     conversation = { ...conversation, membership: { ...m, lastReadSeq: Math.max(m.lastReadSeq, msg.seq), unreadCount: 0, mentionCount: 0 } }
-  } else if (m && msg.seq > m.lastReadSeq && !msg.deletedAt) {
-    const mentioned = msg.mentions.includes(me)
+  } else if (m && !system && msg.seq > m.lastReadSeq && !msg.deletedAt) {
+    const mentioned = mentionsMe(me, msg, m.preferences.notifyLevel)
     conversation = {
       ...conversation,
       // The server counts at most 1000 of each.
@@ -272,12 +297,9 @@ function messageCreated(me: string, entry: ConversationState, msg: Message): Con
     }
   }
   let messages = entry.messages
-  if (messages && !messages.some((x) => x.id === msg.id)) {
-    messages = [...messages, msg].map((x) =>
-      x.id === msg.threadRootId ? { ...x, thread: { replyCount: (x.thread?.replyCount ?? 0) + 1, lastReplyAt: msg.createdAt } } : x,
-    )
-  }
-  const members = entry.members && withMemberCursor(entry.members, msg.senderId, msg.seq)
+  // The root's thread summary: replyArrived (reducer-threads.ts).
+  if (messages && !messages.some((x) => x.id === msg.id)) messages = [...messages, msg]
+  const members = entry.members && (system ? entry.members : withMemberCursor(entry.members, msg.senderId, msg.seq))
   return { ...entry, conversation, ...(messages ? { messages } : {}), ...(members ? { members } : {}) }
 }
 
@@ -294,30 +316,24 @@ function readUpdated(state: ClientState, entry: ConversationState, userId: strin
 }
 
 /**
- * Events Parley defines but does not emit yet. Handled simply, assuming their data is the
- * message view after the change (or `{ message }`): the view replaces the loaded one, and a
- * deletion tombstones it. Anything else is named stale.
+ * `message.updated` and `message.deleted` (reducer-edits.ts): the held message replaced,
+ * tombstoned or removed, the viewer's counts after it, and the deleted message's pin dropped.
  */
 function messageChanged(state: ClientState, entry: ConversationState, e: ReducibleEvent, data: Record<string, any>): ClientState {
-  const view = (data.message ?? data) as Partial<Message>
-  if (typeof view.id !== 'string' || typeof view.seq !== 'number') {
-    return stale(put(state, entry), entry.conversation.id, 'messages', `${e.event} without a message view`)
-  }
-  const tomb = (x: Message): Message => (e.event === 'message.deleted' ? { ...x, ...view, content: '', deletedAt: view.deletedAt ?? e.createdAt } : { ...x, ...view })
-  const messages = entry.messages?.map((x) => (x.id === view.id ? tomb(x) : x))
-  const last = entry.conversation.lastMessage
-  const conversation = last?.id === view.id ? { ...entry.conversation, lastMessage: tomb(last) } : entry.conversation
-  let next: ConversationState = { ...entry, conversation, ...(messages ? { messages } : {}) }
-  const m = conversation.membership
-  if (e.event === 'message.deleted' && m && view.seq > m.lastReadSeq) {
-    const counts = recount(state.me, next, m.lastReadSeq)
-    if (!counts) return stale(put(state, next), conversation.id, 'counts', 'a deleted unread message; not all unread messages are loaded')
-    next = { ...next, conversation: { ...conversation, membership: { ...m, ...counts } } }
-  }
-  return put(state, next)
+  // A delete takes the message's pin with it: no message.unpinned is emitted.
+  if (e.event === 'message.deleted') entry = withoutPin(entry, data.messageId as string)
+  const r = e.event === 'message.deleted' ? messageRemoved(state.me, entry, data as DeletedData) : messageEdited(state.me, entry, data as Message)
+  const next = put(state, r.entry)
+  return r.stale ? stale(next, entry.conversation.id, r.stale.what, r.stale.why) : next
 }
 
 const byJoined = (a: Member, b: Member) => (a.joinedAt === b.joinedAt ? (a.userId < b.userId ? -1 : 1) : a.joinedAt < b.joinedAt ? -1 : 1)
+
+/** Applies a thread step: its conversation, and its counts named stale when they are not known. */
+function step(state: ClientState, t: ThreadStep): ClientState {
+  const next = put(state, t.entry)
+  return t.stale ? stale(next, t.entry.conversation.id, 'counts', t.stale) : next
+}
 
 function put(state: ClientState, entry: ConversationState): ClientState {
   return { ...state, conversations: { ...state.conversations, [entry.conversation.id]: entry } }

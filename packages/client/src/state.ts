@@ -9,6 +9,13 @@ import type { ListConversationMembersOutput } from './ops.gen.js'
 /** A member as list-conversation-members answers it. */
 export type Member = ListConversationMembersOutput['data'][number]
 
+/** A pin of a conversation's pinned list. `pinnedBy` is null when the server key pinned. */
+export interface Pin {
+  messageId: string
+  pinnedAt: string
+  pinnedBy: string | null
+}
+
 /** Member id → stored posting right (the `can_post` column), as far as it is known. */
 export type Rights = Record<string, boolean>
 
@@ -21,6 +28,12 @@ export interface ConversationState {
   hasBefore?: boolean
   /** Members, oldest membership first (list-conversation-members); undefined when not loaded. */
   members?: Member[]
+  /**
+   * The conversation's pins, newest first (list-pinned-messages, as `{ messageId, pinnedAt,
+   * pinnedBy }`); loaded along with the messages and, like them, undefined when not loaded. The
+   * pinned messages themselves are in `messages` when loaded; `message.pinned` carries the view.
+   */
+  pins?: Pin[]
   /**
    * Stored posting rights learned so far (member id → can_post). Views only show the effective
    * `canPost`, which archiving hides; this is what lets unarchiving a channel restore it.

@@ -12,7 +12,7 @@ describe('event catalogue', () => {
     expect(durableEvents.map((d) => d.type).sort()).toEqual([
       'conversation.created', 'conversation.updated', 'member.added', 'member.removed', 'member.updated',
       'message.created', 'message.deleted', 'message.pinned', 'message.unpinned', 'message.updated',
-      'reaction.added', 'reaction.removed', 'read.updated',
+      'reaction.added', 'reaction.removed', 'read.updated', 'thread.read.updated',
     ])
     expect(ephemeralEvents.map((d) => d.type).sort()).toEqual(['delivery', 'presence', 'typing'])
     for (const d of allEvents) {
@@ -73,7 +73,8 @@ describeStores('every event an operation emits matches the catalogue', (h) => {
     const live = h().eventsSince(mark)
     const logged = [...(await listEventsAfter(h().db, conv.id, 0)), ...(await listEventsAfter(h().db, dm.id, 0))]
     expect(new Set(logged.map((e) => e.type))).toEqual(
-      new Set(['conversation.created', 'member.added', 'member.updated', 'conversation.updated', 'message.created', 'read.updated', 'member.removed']),
+      // message.updated: the reply's root (its thread summary).
+      new Set(['conversation.created', 'member.added', 'member.updated', 'conversation.updated', 'message.created', 'message.updated', 'read.updated', 'member.removed']),
     )
     expect(logged.length).toBe(live.length)
     for (const e of [...live, ...logged]) expect(validateEvent(e.type, e.data), `${e.type} ${JSON.stringify(e.data)}`).toEqual([])

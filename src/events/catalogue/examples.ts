@@ -59,8 +59,13 @@ export const exampleMessage: Message = {
   threadRootId: null,
   forwardOf: null,
   mentions: [],
+  wildcardMention: null,
+  metadata: null,
   reactions: {},
+  pinnedAt: null,
+  pinnedBy: null,
   attachments: [],
   linkPreviews: [],
   thread: null,
+  system: null,
 }

@@ -3,7 +3,7 @@ import type { EventDefinition, MembershipEffect } from './define.js'
 import { conversationCreated, conversationUpdated } from './conversation.events.js'
 import { memberAdded, memberRemoved, memberUpdated } from './member.events.js'
 import { messageCreated, messageDeleted, messagePinned, messageUnpinned, messageUpdated, reactionAdded, reactionRemoved } from './message.events.js'
-import { readUpdated } from './read.events.js'
+import { readUpdated, threadReadUpdated } from './read.events.js'
 import { delivery, presence, typing } from './ephemeral.events.js'
 
 /**
@@ -26,6 +26,7 @@ export const durableEvents = [
   messagePinned,
   messageUnpinned,
   readUpdated,
+  threadReadUpdated,
 ] as const
 
 export const ephemeralEvents = [typing, delivery, presence] as const

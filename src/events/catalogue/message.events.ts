@@ -5,9 +5,10 @@ import { defineEvent } from './define.js'
 import { AT, MESSAGE_ID, exampleMessage } from './examples.js'
 
 /**
- * Message events. `message.created` is emitted today (by the send queue's SQL function, which
- * builds the event itself from the view it is given); the others are declared so that the
- * operations that will emit them have their payloads fixed in advance.
+ * Message events. `message.created` is built by the send queue's SQL function from the view it
+ * is given (and by the system messages' writer); the root's `message.updated` after replies by
+ * the same function through `parley_message_view`; the rest by the operations of
+ * src/messages/ (edit, delete, reactions, pins, threads).
  */
 
 const MessageId = Type.String({ description: 'the message’s id' })
@@ -27,7 +28,9 @@ export const messageUpdated = defineEvent({
   type: 'message.updated',
   kind: 'durable',
   summary: 'A message was edited',
-  description: '`data` is the whole message view after the change (with `editedAt` set); `seq` stays the message’s own.',
+  description:
+    'Emitted by edit-message. `data` is the whole message view after the change (with `editedAt` set; ' +
+    'reactions without the viewer’s own `me`, which a client keeps from its state); `seq` stays the message’s own.',
   data: Message,
   examples: [{ ...exampleMessage, content: 'Hello Bob!', editedAt: AT }],
 })
@@ -40,20 +43,31 @@ export const messageDeleted = defineEvent({
   kind: 'durable',
   summary: 'A message was deleted',
   description:
-    '`mode: "soft"` leaves a tombstone (the message stays, empty, with `deletedAt`); `"hard"` removes it. ' +
-    '`reason` is a moderator’s note, when given.',
+    'Emitted by delete-message. `mode: "soft"` leaves a tombstone at the same seq (`message`: the tombstone ' +
+    'view, empty, with `deletedAt`); `"hard"` removes the message (`lastMessage`: when it was the ' +
+    'conversation’s last message, the new last one, or null). `seq` is the deleted message’s own. ' +
+    '`reason` is the deleter’s note, when given.',
   data: Type.Object(
     {
       messageId: MessageId,
+      seq: Type.Integer({ description: 'the deleted message’s seq' }),
       mode: Type.Union([Type.Literal('soft'), Type.Literal('hard')]),
       deletedBy: Actor('deleted it'),
       reason: Type.Optional(Type.String()),
+      message: Type.Optional(Message),
+      lastMessage: Type.Optional(Nullable(Message)),
     },
     { additionalProperties: false },
   ),
   examples: [
-    { messageId: MESSAGE_ID, mode: 'soft', deletedBy: 'ada' },
-    { messageId: MESSAGE_ID, mode: 'hard', deletedBy: null, reason: 'spam' },
+    {
+      messageId: MESSAGE_ID,
+      seq: 42,
+      mode: 'soft',
+      deletedBy: 'ada',
+      message: { ...exampleMessage, content: '', clientMsgId: null, deletedAt: AT },
+    },
+    { messageId: MESSAGE_ID, seq: 42, mode: 'hard', deletedBy: null, reason: 'spam', lastMessage: null },
   ],
 })
 
@@ -84,9 +98,14 @@ export const messagePinned = defineEvent({
   type: 'message.pinned',
   kind: 'durable',
   summary: 'A message was pinned',
-  description: '`pinnedAt` is when it was pinned.',
-  data: Type.Object({ messageId: MessageId, pinnedBy: Actor('pinned it'), pinnedAt: Timestamp() }, { additionalProperties: false }),
-  examples: [{ messageId: MESSAGE_ID, pinnedBy: 'ada', pinnedAt: AT }],
+  description:
+    '`pinnedAt` is when it was pinned. `message` is the pinned message’s view (with `pinnedAt` and ' +
+    '`pinnedBy` set; reactions with `me` false), so a client adds it to its pinned bar without a fetch.',
+  data: Type.Object(
+    { messageId: MessageId, pinnedBy: Actor('pinned it'), pinnedAt: Timestamp(), message: Message },
+    { additionalProperties: false },
+  ),
+  examples: [{ messageId: MESSAGE_ID, pinnedBy: 'ada', pinnedAt: AT, message: { ...exampleMessage, pinnedAt: AT, pinnedBy: 'ada' } }],
 })
 
 export const messageUnpinned = defineEvent({
