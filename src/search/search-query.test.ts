@@ -4,23 +4,23 @@ import { likePattern } from './search.sql.js'
 import { highlightsOf, markSubstrings } from './search-highlights.js'
 
 describe('parseQuery', () => {
-  it('quotes every word as one operand; only the last word of 3+ characters is a prefix', () => {
-    expect(parseQuery('running deplo')).toEqual({ tsquery: "'running' & 'deplo':*", substrings: [], terms: 2 })
-    expect(parseQuery('  go  ')).toEqual({ tsquery: "'go'", substrings: [], terms: 1 })
-    expect(parseQuery('deplo running').tsquery).toBe("'deplo' & 'running':*")
+  it('quotes every word as one operand; the last word of 3+ characters is also a prefix', () => {
+    expect(parseQuery('running deplo')).toEqual({ words: "'running'", prefix: "'deplo'", substrings: [], terms: 2 })
+    expect(parseQuery('  go  ')).toEqual({ words: "'go'", prefix: null, substrings: [], terms: 1 })
+    expect(parseQuery('deplo running')).toMatchObject({ words: "'deplo'", prefix: "'running'" })
   })
 
   it('tsquery syntax in user text stays text: quotes and backslashes escaped, operators inside quotes', () => {
-    expect(parseQuery("it's").tsquery).toBe("'it''s':*")
-    expect(parseQuery('a\\b').tsquery).toBe("'a\\\\b':*")
-    expect(parseQuery('x & | ! ( ) :* <->').tsquery).toBe("'x' & '&' & '|' & '!' & '(' & ')' & ':*' & '<->':*")
+    expect(parseQuery("it's")).toMatchObject({ words: '', prefix: "'it''s'" })
+    expect(parseQuery('a\\b')).toMatchObject({ words: '', prefix: "'a\\\\b'" })
+    expect(parseQuery('x & | ! ( ) :* <->')).toMatchObject({ words: "'x' & '&' & '|' & '!' & '(' & ')' & ':*'", prefix: "'<->'" })
   })
 
   it('takes runs of unspaced scripts out as substrings, longest first', () => {
-    expect(parseQuery('中文消息')).toEqual({ tsquery: '', substrings: ['中文消息'], terms: 1 })
-    expect(parseQuery('deploy 中文 日本語のテキスト')).toEqual({ tsquery: "'deploy':*", substrings: ['日本語のテキスト', '中文'], terms: 3 })
+    expect(parseQuery('中文消息')).toEqual({ words: '', prefix: null, substrings: ['中文消息'], terms: 1 })
+    expect(parseQuery('deploy 中文 日本語のテキスト')).toEqual({ words: '', prefix: "'deploy'", substrings: ['日本語のテキスト', '中文'], terms: 3 })
     // A run inside a word splits it: the Latin parts are words.
-    expect(parseQuery('v2部署完成ok')).toEqual({ tsquery: "'v2' & 'ok'", substrings: ['部署完成'], terms: 3 })
+    expect(parseQuery('v2部署完成ok')).toEqual({ words: "'v2' & 'ok'", prefix: null, substrings: ['部署完成'], terms: 3 })
     expect(parseQuery('สวัสดีครับ').substrings).toEqual(['สวัสดีครับ'])
     expect(parseQuery('サーバー').substrings).toEqual(['サーバー'])
     expect(parseQuery('中文 中文').substrings).toEqual(['中文'])

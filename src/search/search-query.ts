@@ -1,9 +1,9 @@
 /**
  * What a search query asks for, from the user's text: words for full-text search (stemmed by
- * the configured language; the last word also matches as a prefix), and runs of scripts written
- * without spaces (Chinese, Japanese, Thai…) matched as substrings. User text never reaches
- * `to_tsquery` as syntax: each word is quoted as one operand, so `&`, `|`, `!`, `:` or `(` in a
- * query are text, never operators.
+ * the configured language; the last word may also be the beginning of a word), and runs of
+ * scripts written without spaces (Chinese, Japanese, Thai…) matched as substrings. User text
+ * never reaches `to_tsquery` as syntax: each word is quoted as one operand, so `&`, `|`, `!`,
+ * `:` or `(` in a query are text, never operators.
  */
 
 /**
@@ -26,8 +26,13 @@ export const MIN_PREFIX_LENGTH = 3
 export const MAX_TERMS = 16
 
 export interface ParsedQuery {
-  /** The `to_tsquery` input: quoted words joined by `&`, the last with `:*`; '' when there are none. */
-  tsquery: string
+  /** The `to_tsquery` input of the words that match by stem only: quoted, joined by `&`; '' when none. */
+  words: string
+  /**
+   * The last word, quoted, when it is long enough to be typed-so-far: it matches by stem, or as
+   * the beginning of a word as typed (unstemmed); null otherwise (it is then among `words`).
+   */
+  prefix: string | null
   /** Substrings every match must contain (runs of unspaced scripts), longest first. */
   substrings: string[]
   /** How many words and substrings the query holds. */
@@ -54,6 +59,7 @@ export function parseQuery(text: string): ParsedQuery {
     for (const rest of chunk.replace(UNSPACED_RUN, ' ').replace(/\p{Cc}/gu, ' ').split(' ')) if (rest) words.push(rest)
   }
   const unique = [...new Set(substrings)].sort((a, b) => b.length - a.length)
-  const operands = words.map((w, i) => quoteOperand(w) + (i === words.length - 1 && [...w].length >= MIN_PREFIX_LENGTH ? ':*' : ''))
-  return { tsquery: operands.join(' & '), substrings: unique, terms: words.length + unique.length }
+  const last = words.length && [...words[words.length - 1]].length >= MIN_PREFIX_LENGTH ? words[words.length - 1] : null
+  const exact = last === null ? words : words.slice(0, -1)
+  return { words: exact.map(quoteOperand).join(' & '), prefix: last === null ? null : quoteOperand(last), substrings: unique, terms: words.length + unique.length }
 }

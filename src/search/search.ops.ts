@@ -60,7 +60,7 @@ export const searchMessagesOp = defineOp({
     const limit = input.limit ?? 20
     const rows = await searchMessages(db, { language, indexed }, {
       scope,
-      tsquery: parsed.tsquery || null,
+      words: parsed.words || parsed.prefix ? { exact: parsed.words, prefix: parsed.prefix } : null,
       substrings: parsed.substrings,
       senderId: input.senderId ?? null,
       since,

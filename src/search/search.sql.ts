@@ -100,11 +100,11 @@ export type SearchScope =
 export interface SearchSpec {
   scope: SearchScope
   /**
-   * The words as `to_tsquery` input (quoted operands, from parseQuery), or null for a
-   * substring-only search. Normalized by `to_tsquery` in the statement: only stop words or
-   * punctuation give an empty tsquery, which matches nothing.
+   * The words (parseQuery's `words` and `prefix`), or null for a substring-only search.
+   * Normalized by `to_tsquery` in the statement: only stop words or punctuation give an empty
+   * tsquery, which matches nothing.
    */
-  tsquery: string | null
+  words: { exact: string; prefix: string | null } | null
   /** Substrings (of unspaced scripts) every match must contain. */
   substrings: string[]
   senderId: string | null
@@ -168,10 +168,11 @@ interface Variant {
 
 /**
  * One statement per (settings, variant): static text, so each is prepared once per
- * connection. Parameters: $1 scope value, $2 `to_tsquery` input, $3 LIKE patterns of every substring,
- * $4 sender, $5 since, $6 until, $7–$9 the keyset position, $10 limit, $11 ts_headline options,
- * $12 the LIKE pattern that drives the trigram index. Every parameter appears in every
- * statement (an unused one would have no type).
+ * connection. Parameters: $1 scope value, $2 the words matched by stem (`to_tsquery` input),
+ * $3 LIKE patterns of every substring, $4 sender, $5 since, $6 until, $7–$9 the keyset position,
+ * $10 limit, $11 ts_headline options, $12 the LIKE pattern that drives the trigram index, $13 the
+ * last word when it may be a prefix. Every parameter appears in every statement (an unused one
+ * would have no type).
  *
  * Best match first: `ts_rank` of the words (normalization 1: divided by 1 + the log of the
  * length, so a short message that says it beats a long one that mentions it), ties newest
@@ -181,15 +182,20 @@ function searchStatement({ language, indexed }: SearchSettings, v: Variant): str
   const lang = `'${checked(language)}'::regconfig`
   // Without the column (PARLEY_SEARCH_INDEX=off) the same expression, computed as rows are read.
   const vector = indexed ? 'm.search_vector' : vectorOf(language, 'm.content')
-  // A sub-select, so it is evaluated once per execution (an InitPlan), also in a generic plan of
-  // the prepared statement, where a bare to_tsquery($2) would be parsed again for every row ranked.
-  const query = `(SELECT to_tsquery(${lang}, $2::text))`
+  // The last word matches by its stem (`going`: go) or as the beginning of a word as typed,
+  // unstemmed (`deplo`: deploy…) — not as the beginning of its stem, which would make `going`
+  // find `good`. Unless it is a stop word. In a sub-select, so it is evaluated once per execution
+  // (an InitPlan), also in a generic plan of the prepared statement, where a bare to_tsquery
+  // would be parsed again for every row ranked.
+  const last = `to_tsquery(${lang}, $13::text)`
+  const query = `(SELECT CASE WHEN $13::text IS NULL OR numnode(${last}) = 0 THEN to_tsquery(${lang}, $2::text)
+                   ELSE to_tsquery(${lang}, $2::text) && (${last} || to_tsquery('simple'::regconfig, $13::text || ':*')) END)`
   const rank = v.words ? `ts_rank(${vector}, ${query}, 1)` : '0::real'
   // With substrings too, words that are all stop words leave the substrings to match alone.
   const wordsMatch = v.substrings ? `(numnode(${query}) = 0 OR ${vector} @@ ${query})` : `${vector} @@ ${query}`
   const where = [
     SCOPES[indexed ? 'indexed' : 'plain'][v.scope],
-    v.words ? wordsMatch : '$2::text IS NULL',
+    v.words ? wordsMatch : '$2::text IS NULL AND $13::text IS NULL',
     // The predicate of the trigram index, word for word, so the planner may use that index.
     v.substrings ? `m.content ~ '${UNSPACED_CLASS}' AND m.content LIKE ALL ($3::text[])` : 'cardinality($3::text[]) = 0',
     v.trigrams ? 'm.content LIKE $12::text' : '$12::text IS NULL',
@@ -223,7 +229,7 @@ export async function searchMessages(q: Queryable, settings: SearchSettings, spe
   const longest = spec.substrings.reduce((a, b) => ([...b].length > [...a].length ? b : a), '')
   const v: Variant = {
     scope: spec.scope.kind,
-    words: spec.tsquery !== null,
+    words: spec.words !== null,
     substrings: spec.substrings.length > 0,
     trigrams: [...longest].length >= MIN_TRIGRAM_LENGTH,
   }
@@ -234,7 +240,7 @@ export async function searchMessages(q: Queryable, settings: SearchSettings, spe
   const scopeValue = spec.scope.kind === 'member' ? spec.scope.participantId : spec.scope.kind === 'conversation' ? spec.scope.conversationId : null
   return q.query<SearchRow>(sql, [
     scopeValue,
-    spec.tsquery,
+    spec.words?.exact ?? null,
     spec.substrings.map(likePattern),
     spec.senderId,
     spec.since,
@@ -245,5 +251,6 @@ export async function searchMessages(q: Queryable, settings: SearchSettings, spe
     spec.limit,
     spec.headline,
     v.trigrams ? likePattern(longest) : null,
+    spec.words?.prefix ?? null,
   ])
 }

@@ -33,7 +33,10 @@ describeStores('search-messages', (h) => {
       expect(ids(await search(alice.token, { query })), query).toEqual([m.id])
     }
     // Only the last word is a prefix, and only from 3 characters on; a missing word excludes.
-    for (const query of [`deplo ${t}`, `${t} de`, `${t} tonight walking`]) {
+    // A prefix is what was typed, not its stem: "going" (stem go) does not find "good".
+    const good = await send(alice, group.id, `${t} good goal`)
+    expect(ids(await search(alice.token, { query: `${t} goo` }))).toEqual([good.id])
+    for (const query of [`deplo ${t}`, `${t} de`, `${t} tonight walking`, `${t} going`]) {
       expect(ids(await search(alice.token, { query })), query).toEqual([])
     }
     const res = await search(bob.token, { query: `${t} run deplo` })
