@@ -17,29 +17,27 @@
  * --send-rounds (BENCH_SEND_ROUNDS, 2), --concurrency (64).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { availableParallelism, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
-import { Pool } from 'undici'
 import pg from 'pg'
 import { PGlite } from '@electric-sql/pglite'
 import { startServer, type ServerHandle } from './lib/server.js'
 import { createDatabase } from './lib/scratch-db.js'
 import { Api, provision } from './lib/api.js'
 import { cleanupAll, installHandlers, onCleanup } from './lib/cleanup.js'
-import { Samples, nowMs, round1, type LatencySummary } from './lib/stats.js'
+import { nowMs, round1, type LatencySummary } from './lib/stats.js'
 import { machineInfo } from './lib/machine.js'
-import { cpuBetween, machineBusyOver, snapshot, type CpuUse } from './lib/cpu.js'
+import { machineBusyOver } from './lib/cpu.js'
 import { readFlags } from './lib/options.js'
 import { seedSearch, type SearchSeed } from './lib/search-seed.js'
-import { CJK_PHRASES, vocabulary } from './lib/search-corpus.js'
+import { buildQueries, runOp, runRaw, summary, type Runner } from './lib/search-queries.js'
+import { closedLoop, sendBodies } from './lib/search-sends.js'
 import type { SqlRunner } from './lib/seed-sql.js'
 import { pgliteExtensions, openPglite } from '../src/store/pglite.js'
 import { openPostgres } from '../src/store/postgres.js'
 import { ensureSearchIndexes } from '../src/search/search.sql.js'
-import { parseQuery, UNSPACED_CLASS } from '../src/search/search-query.js'
-import { likePattern } from '../src/search/search.sql.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const log = (s: string) => process.stderr.write(s + '\n')
@@ -60,126 +58,6 @@ const SEND_SECONDS = Number(opt('send-seconds', '10'))
 const SEND_ROUNDS = Number(opt('send-rounds', '2'))
 const CONCURRENCY = Number(opt('concurrency', '64'))
 const LANGUAGE = 'english'
-
-// ---------------------------------------------------------------------------------------------
-// Queries
-
-interface Query {
-  kind: string
-  text: string
-}
-
-/** xorshift32: the same queries on every run. */
-function prng(seed: number) {
-  let x = seed >>> 0 || 1
-  return (n: number) => {
-    x ^= x << 13
-    x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5
-    x >>>= 0
-    return x % n
-  }
-}
-
-/**
- * The query mix, `perKind` of each kind: frequent words (vocabulary ranks 40–200, stop words
- * left out), medium (200–2,000), rare (2,000–20,000), a prefix (the first 4 letters of a
- * frequent or medium word, as typed), two frequent words, and Chinese/Japanese substrings of 2
- * and of 4 characters.
- */
-async function buildQueries(isStopWord: (w: string) => Promise<boolean>, perKind: number): Promise<Query[]> {
-  const words = vocabulary()
-  const rand = prng(42)
-  const pick = async (from: number, to: number, minLength = 3) => {
-    for (;;) {
-      const w = words[from + rand(to - from)]
-      if (w.length >= minLength && /^[a-z]+$/.test(w) && !(await isStopWord(w))) return w
-    }
-  }
-  const cjk = (len: number) => {
-    const p = CJK_PHRASES[rand(CJK_PHRASES.length)]
-    const at = rand(Math.max(1, [...p].length - len + 1))
-    return [...p].slice(at, at + len).join('')
-  }
-  const out: Query[] = []
-  for (let i = 0; i < perKind; i++) {
-    out.push({ kind: 'frequent word', text: await pick(40, 200) })
-    out.push({ kind: 'medium word', text: await pick(200, 2000) })
-    out.push({ kind: 'rare word', text: await pick(2000, words.length) })
-    out.push({ kind: 'prefix (4 letters)', text: (await pick(40, 2000, 6)).slice(0, 4) })
-    out.push({ kind: 'two frequent words', text: `${await pick(40, 200)} ${await pick(40, 200)}` })
-    out.push({ kind: 'CJK, 2 characters', text: cjk(2) })
-    out.push({ kind: 'CJK, 4 characters', text: cjk(4) })
-  }
-  return out
-}
-
-// ---------------------------------------------------------------------------------------------
-// The raw query: the same match, rank, order and limit on the same indexes, nothing else
-
-const rawSql = (scope: 'member' | 'conversation', match: 'words' | 'substring' | 'short substring') => {
-  const where =
-    scope === 'member'
-      ? 'ARRAY[m.conversation_id] && ARRAY(SELECT conversation_id FROM members WHERE member_id = $1)'
-      : 'ARRAY[m.conversation_id] && ARRAY[$1::uuid]'
-  if (match === 'words') {
-    // The words as the op takes them: the last one by stem or as typed-so-far (parseQuery, search.sql.ts).
-    const L = `'${LANGUAGE}'::regconfig`
-    return `WITH q AS (SELECT CASE WHEN $3::text IS NULL OR numnode(to_tsquery(${L}, $3)) = 0 THEN to_tsquery(${L}, $2)
-                                   ELSE to_tsquery(${L}, $2) && (to_tsquery(${L}, $3) || to_tsquery('simple', $3 || ':*')) END AS q)
-        SELECT m.id FROM messages m, q WHERE ${where} AND m.search_vector @@ q.q AND m.deleted_at IS NULL
-        ORDER BY ts_rank(m.search_vector, q.q, 1) DESC, m.created_at DESC, m.id DESC LIMIT 21`
-  }
-  // Like the op: a substring too short for trigrams is not offered to the trigram index as a LIKE.
-  const like = match === 'substring' ? 'm.content LIKE $2' : 'm.content LIKE ALL (ARRAY[$2])'
-  return `SELECT m.id FROM messages m WHERE ${where} AND m.content ~ '${UNSPACED_CLASS}' AND ${like} AND m.deleted_at IS NULL
-        ORDER BY m.created_at DESC, m.id DESC LIMIT 21`
-}
-
-interface Runner {
-  query(sql: string, params?: unknown[]): Promise<{ rows: any[] }>
-  close(): Promise<void>
-}
-
-async function runRaw(db: Runner, queries: Query[], scope: 'member' | 'conversation', scopeValue: string): Promise<number[]> {
-  const times: number[] = []
-  for (const q of queries) {
-    const p = parseQuery(q.text)
-    const words = p.words !== '' || p.prefix !== null
-    const match = words ? 'words' : [...p.substrings[0]].length >= 3 ? 'substring' : 'short substring'
-    const t0 = nowMs()
-    await db.query(rawSql(scope, match), words ? [scopeValue, p.words, p.prefix] : [scopeValue, likePattern(p.substrings[0])])
-    times.push(nowMs() - t0)
-  }
-  return times
-}
-
-async function runOp(url: string, token: string, queries: Query[], conversationId?: string): Promise<{ times: number[]; hits: number[] }> {
-  const pool = new Pool(url, { connections: 1, pipelining: 1 })
-  const times: number[] = []
-  const hits: number[] = []
-  try {
-    for (const q of queries) {
-      const body = JSON.stringify({ query: q.text, ...(conversationId ? { conversationId } : {}) })
-      const t0 = nowMs()
-      const res = await pool.request({ path: '/v1/messages/search', method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body })
-      const text = await res.body.text()
-      times.push(nowMs() - t0)
-      if (res.statusCode !== 200) throw new Error(`search answered ${res.statusCode}: ${text.slice(0, 300)}`)
-      hits.push(JSON.parse(text).data.length)
-    }
-  } finally {
-    await pool.close()
-  }
-  return { times, hits }
-}
-
-const summary = (xs: number[]): LatencySummary => {
-  const s = new Samples()
-  for (const x of xs) s.add(x)
-  return s.summary()
-}
 
 // ---------------------------------------------------------------------------------------------
 // Stores
@@ -311,80 +189,6 @@ async function benchSearch(store: Store): Promise<SearchResult> {
 
 // ---------------------------------------------------------------------------------------------
 // Sends with and without the search indexes
-
-/** Message texts like the seeded ones (Zipf words, 3 % Chinese/Japanese), built before the clock starts. */
-function sendBodies(n: number, conversationId: string): string[] {
-  const words = vocabulary()
-  const rand = prng(7)
-  const zipf = () => words[Math.floor(Math.exp((rand(1_000_000) / 1_000_000) * Math.log(words.length + 1))) - 1] ?? words[0]
-  return Array.from({ length: n }, (_, i) => {
-    const text =
-      rand(100) < 3
-        ? CJK_PHRASES[rand(CJK_PHRASES.length)] + (i % 2 ? ' ' + zipf() : '')
-        : Array.from({ length: 3 + ((i * 31) % 18) }, zipf).join(' ')
-    return JSON.stringify({ conversationId, content: text })
-  })
-}
-
-/**
- * 64 closed-loop senders for `seconds` after 2 s of warm-up; also the CPU the server process and
- * its database backends (`pids`, PostgreSQL) used over the measured window, per send: steadier
- * than sends/s on a machine shared with other work.
- */
-async function closedLoop(
-  url: string,
-  senders: { token: string }[],
-  bodies: string[],
-  seconds: number,
-  pids: () => Promise<Record<string, number>>,
-): Promise<{ perSecond: number; p99Ms: number; errors: number; cpuUsPerSend: number; otherCores: number }> {
-  const pool = new Pool(url, { connections: senders.length, pipelining: 1 })
-  const samples = new Samples()
-  let errors = 0
-  let next = 0
-  const warmEnd = nowMs() + 2_000
-  const end = warmEnd + seconds * 1000
-  let counted = 0
-  let cpu: Promise<CpuUse> | undefined
-  const window = new Promise<void>((resolve) =>
-    setTimeout(async () => {
-      const a = snapshot(await pids())
-      cpu = new Promise((done) => setTimeout(async () => done(cpuBetween(a, snapshot(await pids()))), end - nowMs()))
-      resolve()
-    }, warmEnd - nowMs()),
-  )
-  await Promise.all(
-    senders.map(async (s) => {
-      const headers = { 'content-type': 'application/json', authorization: `Bearer ${s.token}` }
-      while (nowMs() < end) {
-        const body = bodies[next++ % bodies.length]
-        const t0 = nowMs()
-        const res = await pool.request({ path: '/v1/messages/send', method: 'POST', headers, body })
-        await res.body.text()
-        const t1 = nowMs()
-        if (res.statusCode !== 201) errors++
-        else if (t0 >= warmEnd && t1 <= end) {
-          counted++
-          samples.add(t1 - t0)
-        }
-      }
-    }),
-  )
-  await pool.close()
-  await window
-  const use = await cpu!
-  const ours = Object.entries(use.cores).filter(([k]) => k !== 'postgres').reduce((a, [, v]) => a + v, 0)
-  const hasBackends = Object.keys(use.cores).some((k) => k.startsWith('backend'))
-  return {
-    perSecond: Math.round(counted / seconds),
-    p99Ms: samples.summary().p99Ms,
-    errors,
-    cpuUsPerSend: counted ? Math.round((ours * use.seconds * 1e6) / counted) : NaN,
-    // Everything but the server and, on PostgreSQL, the database server (its total includes the
-    // server's backends): this process, the load generator, and whatever else runs on the machine.
-    otherCores: Math.max(0, Math.round((use.machineBusy * availableParallelism() - (use.cores.server ?? 0) - (hasBackends ? (use.cores.postgres ?? 0) : 0)) * 100) / 100),
-  }
-}
 
 /** The server's process and, on PostgreSQL, the backends connected to its database. */
 async function processesOf(server: ServerHandle, s: Scratch): Promise<Record<string, number>> {

@@ -28,7 +28,8 @@ export const searchMessagesOp = defineOp({
   summary: 'Search the messages the caller may read now, best match first',
   description:
     'Words match by stem in the configured language (PARLEY_SEARCH_LANGUAGE, default english), and the last word ' +
-    'of 3 characters or more also as a prefix ("deplo" finds "deployment"); every word must match. Chinese, ' +
+    'of 3 characters or more also as the beginning of a word, as typed ("deplo" finds "deployment"); every word ' +
+    'must match. Plain text: no operators. Highlights mark matches with « and ». Chinese, ' +
     'Japanese, Thai and other scripts written without spaces match as substrings. Stop words alone match ' +
     'nothing. Without `conversationId`: the conversations the caller is a member of (the server key: all). ' +
     'With it: that conversation, if the caller may read it (a public channel, an agent owner’s view), else 404. ' +
