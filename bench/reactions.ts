@@ -20,14 +20,11 @@
  * changes made), latency p50 / p99, errors, and the CPU the server, PostgreSQL and everything
  * else on the machine used during the point (cores; "other" > 0 means the figures were shared).
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
 import { Pool } from 'undici'
 import { startServer } from './lib/server.js'
-import { createDatabase } from './lib/scratch-db.js'
+import { scratchStore } from './lib/scratch-db.js'
 import { Api, mapLimit, provision } from './lib/api.js'
 import { cleanupAll, installHandlers, onCleanup } from './lib/cleanup.js'
 import { Samples, nowMs, round1 } from './lib/stats.js'
@@ -103,14 +100,7 @@ const repeatAdd = (target: string): Step => (c) => ({ path: `/v1/messages/${targ
 const edit: Step = (c, i) => ({ path: `/v1/messages/${c.own}/update`, body: { content: `edit ${i} by ${c.id}` } })
 
 async function benchStore(store: 'postgres' | 'pglite'): Promise<string[]> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-rx-'))
-  onCleanup(() => rmSync(dataDir, { recursive: true, force: true }))
-  let databaseUrl: string | undefined
-  if (store === 'postgres') {
-    const db = await createDatabase(ADMIN_URL)
-    onCleanup(() => db.drop())
-    databaseUrl = db.url
-  }
+  const { dataDir, databaseUrl } = await scratchStore(store, ADMIN_URL, 'rx')
   const serverKey = 'psk_bench_' + randomBytes(8).toString('hex')
   const server = await startServer({ root: ROOT, mode: 'tsx', dataDir, serverKey, databaseUrl })
   onCleanup(() => server.stop())

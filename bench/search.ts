@@ -16,15 +16,13 @@
  * (BENCH_SEARCH_QUERIES, 60 per class and scenario), --send-seconds (BENCH_SEND_SECONDS, 10),
  * --send-rounds (BENCH_SEND_ROUNDS, 2), --concurrency (64).
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { PGlite } from '@electric-sql/pglite'
 import { startServer, type ServerHandle } from './lib/server.js'
-import { createDatabase } from './lib/scratch-db.js'
+import { scratchStore } from './lib/scratch-db.js'
 import { Api, provision } from './lib/api.js'
 import { cleanupAll, installHandlers, onCleanup } from './lib/cleanup.js'
 import { nowMs, round1, type LatencySummary } from './lib/stats.js'
@@ -70,14 +68,7 @@ interface Scratch {
 }
 
 async function scratch(store: Store, tag: string): Promise<Scratch> {
-  const dataDir = mkdtempSync(join(tmpdir(), `parley-bench-search-${tag}-`))
-  onCleanup(() => rmSync(dataDir, { recursive: true, force: true }))
-  let databaseUrl: string | undefined
-  if (store === 'postgres') {
-    const db = await createDatabase(ADMIN_URL)
-    onCleanup(() => db.drop())
-    databaseUrl = db.url
-  }
+  const { dataDir, databaseUrl } = await scratchStore(store, ADMIN_URL, `search-${tag}`)
   return { store, dataDir, databaseUrl, serverKey: 'psk_bench_' + randomBytes(12).toString('hex') }
 }
 

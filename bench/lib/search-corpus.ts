@@ -65,16 +65,8 @@ export function vocabulary(tail = 20_000, seed = 7): string[] {
   const onsets = ['b', 'br', 'c', 'ch', 'd', 'dr', 'f', 'fl', 'g', 'gr', 'h', 'j', 'k', 'kl', 'l', 'm', 'n', 'p', 'pl', 'qu', 'r', 's', 'sh', 'sk', 'st', 't', 'tr', 'v', 'w', 'z']
   const vowels = ['a', 'e', 'i', 'o', 'u', 'ai', 'ea', 'ou', 'y']
   const codas = ['', '', '', 'n', 'r', 's', 'l', 'x', 'nt', 'rk', 'm', 'ck']
-  let x = seed >>> 0
-  const rand = (n: number) => {
-    // xorshift32: the same words on every run.
-    x ^= x << 13
-    x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5
-    x >>>= 0
-    return x % n
-  }
+  // The same words on every run.
+  const rand = prng(seed)
   while (out.length < head.length + tail) {
     let w = ''
     for (let s = 2 + rand(3); s > 0; s--) w += onsets[rand(onsets.length)] + vowels[rand(vowels.length)]
@@ -85,4 +77,17 @@ export function vocabulary(tail = 20_000, seed = 7): string[] {
     }
   }
   return out
+}
+
+/** xorshift32: a seeded generator of integers below `n`, the same sequence on every run. */
+export function prng(seed: number): (n: number) => number {
+  let x = seed >>> 0 || 1
+  return (n: number) => {
+    x ^= x << 13
+    x >>>= 0
+    x ^= x >>> 17
+    x ^= x << 5
+    x >>>= 0
+    return x % n
+  }
 }

@@ -4,7 +4,7 @@
  */
 import { Pool } from 'undici'
 import { Samples, nowMs, type LatencySummary } from './stats.js'
-import { CJK_PHRASES, vocabulary } from './search-corpus.js'
+import { CJK_PHRASES, prng, vocabulary } from './search-corpus.js'
 import { parseQuery, UNSPACED_CLASS } from '../../src/search/search-query.js'
 import { likePattern } from '../../src/search/search.sql.js'
 
@@ -15,18 +15,6 @@ export interface Query {
   text: string
 }
 
-/** xorshift32: the same queries on every run. */
-export function prng(seed: number) {
-  let x = seed >>> 0 || 1
-  return (n: number) => {
-    x ^= x << 13
-    x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5
-    x >>>= 0
-    return x % n
-  }
-}
 
 /**
  * The query mix, `perKind` of each kind: frequent words (vocabulary ranks 40–200, stop words

@@ -3,8 +3,7 @@ import { availableParallelism } from 'node:os'
 import { Pool } from 'undici'
 import { Samples, nowMs } from './stats.js'
 import { cpuBetween, snapshot, type CpuUse } from './cpu.js'
-import { CJK_PHRASES, vocabulary } from './search-corpus.js'
-import { prng } from './search-queries.js'
+import { CJK_PHRASES, prng, vocabulary } from './search-corpus.js'
 
 /** Message texts like the seeded ones (Zipf words, 3 % Chinese/Japanese), built before the clock starts. */
 export function sendBodies(n: number, conversationId: string): string[] {
